@@ -1,0 +1,62 @@
+// Package agent holds the agent's domain: the connector seam every RMS
+// integration implements, the venue state it returns, and the change
+// detector that turns two states into events.
+//
+// The agent runs beside a restaurant's RMS. A Connector reads the RMS; the
+// change detector (Diff) compares what it read with the last stored snapshot;
+// the outbox stores the events durably; the uplink streams them to the hub.
+// Commands from the hub (write a reservation, resync) come back the other way
+// and run through the optional capabilities below.
+package agent
+
+import (
+	"context"
+	"errors"
+
+	"github.com/stolik/stolik/shared/wire"
+)
+
+// Connector reads one venue's state from its RMS.
+type Connector interface {
+	// Kind names the connector ("sim", "iiko", "rkeeper", ...).
+	Kind() string
+	// Snapshot reads the venue's current halls, tables, open orders and
+	// reservations. Times are UTC. An error means the RMS could not be read;
+	// it is reported as connector health and the previous snapshot stays.
+	Snapshot(ctx context.Context) (State, error)
+}
+
+// ReservationWriter is the optional capability of writing reservations into
+// the RMS.
+type ReservationWriter interface {
+	// CreateReservation writes a reservation and returns it as the RMS holds
+	// it. It is idempotent on req.BookingID where the RMS allows: a retry after
+	// a lost answer returns the reservation created the first time. An RMS
+	// refusal (the table is taken, the time is closed) wraps ErrRefused.
+	CreateReservation(ctx context.Context, req wire.ReservationRequest) (wire.Reservation, error)
+	// CancelReservation cancels a reservation. Cancelling one that is already
+	// cancelled succeeds. A refusal wraps ErrRefused.
+	CancelReservation(ctx context.Context, req wire.CancelRequest) error
+}
+
+// Capability names, as reported in wire.Hello.
+const (
+	CapabilityReservations = "reservations.write"
+)
+
+// Capabilities lists what c can do beyond reading.
+func Capabilities(c Connector) []string {
+	var caps []string
+	if _, ok := c.(ReservationWriter); ok {
+		caps = append(caps, CapabilityReservations)
+	}
+	return caps
+}
+
+// Errors a connector returns for callers to test.
+var (
+	// ErrRefused means the RMS understood the request and said no.
+	ErrRefused = errors.New("refused by the RMS")
+	// ErrUnsupported means the connector cannot do what was asked.
+	ErrUnsupported = errors.New("not supported by this connector")
+)

@@ -1,0 +1,167 @@
+// Package hub holds the hub's domain: venues, agents, the mirror of each
+// venue's RMS state, commands for agents, and the Store seam the embedded
+// (bbolt) and PostgreSQL stores implement.
+//
+// The hub keeps a live mirror of every venue, fed by its agent. A batch of
+// agent events is applied in one store transaction together with the agent's
+// sequence number, so a batch resent after a reconnect changes nothing: the
+// effect is exactly once.
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/stolik/stolik/shared/wire"
+)
+
+// Errors stores return for callers to test.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+	// ErrRevoked is returned for an agent whose credential was revoked.
+	ErrRevoked = errors.New("agent credential revoked")
+)
+
+// Venue is a restaurant.
+type Venue struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// TimeZone is an IANA zone name such as "Europe/Moscow".
+	TimeZone  string    `json:"time_zone"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Agent is one installed agent and its credential. SecretHash is the
+// SHA-256 of the secret; the secret itself is shown once and never stored.
+type Agent struct {
+	ID         string     `json:"id"`
+	VenueID    string     `json:"venue_id"`
+	SecretHash []byte     `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// AppliedSeq is the newest event sequence applied to the mirror.
+	AppliedSeq uint64 `json:"applied_seq"`
+	// AppliedEvents counts events applied (duplicates are not counted).
+	AppliedEvents uint64      `json:"applied_events"`
+	Status        AgentStatus `json:"status"`
+}
+
+// AgentStatus is what the agent last reported about itself.
+type AgentStatus struct {
+	Version      string               `json:"version,omitempty"`
+	OS           string               `json:"os,omitempty"`
+	Connector    string               `json:"connector,omitempty"`
+	Capabilities []string             `json:"capabilities,omitempty"`
+	LastSeen     time.Time            `json:"last_seen,omitzero"`
+	Backlog      uint64               `json:"backlog"`
+	Health       wire.ConnectorHealth `json:"connector_health"`
+	Counters     wire.Counters        `json:"counters"`
+}
+
+// VenueState is the hub's mirror of one venue's RMS.
+type VenueState struct {
+	VenueID      string             `json:"venue_id"`
+	Halls        []wire.Hall        `json:"halls"`
+	Tables       []wire.Table       `json:"tables"`
+	Orders       []wire.Order       `json:"orders"`
+	Reservations []wire.Reservation `json:"reservations"`
+}
+
+// CommandState is where a command for an agent stands.
+type CommandState string
+
+// Command states.
+const (
+	CommandPending CommandState = "pending"
+	CommandDone    CommandState = "done"
+	CommandExpired CommandState = "expired"
+)
+
+// Command is an instruction kept for an agent until it reports a result.
+type Command struct {
+	ID        string           `json:"id"`
+	AgentID   string           `json:"agent_id"`
+	Kind      wire.CommandKind `json:"kind"`
+	Body      json.RawMessage  `json:"body,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+	Expires   time.Time        `json:"expires,omitzero"`
+	State     CommandState     `json:"state"`
+	Result    *wire.Result     `json:"result,omitempty"`
+}
+
+// Wire returns the command as sent to the agent.
+func (c Command) Wire() wire.Command {
+	return wire.Command{ID: c.ID, Kind: c.Kind, Expires: c.Expires, Body: c.Body}
+}
+
+// ApplyResult says what ApplyBatch did.
+type ApplyResult struct {
+	// Seq is the agent's applied sequence after the batch.
+	Seq uint64
+	// Applied and Skipped count new and duplicate events.
+	Applied, Skipped int
+}
+
+// Store is the hub's persistence seam. Every method is safe for concurrent
+// use. Methods return ErrNotFound for an unknown id.
+type Store interface {
+	// CreateVenue stores a new venue; ErrExists if the id is taken.
+	CreateVenue(ctx context.Context, v Venue) error
+	Venue(ctx context.Context, id string) (Venue, error)
+	Venues(ctx context.Context) ([]Venue, error)
+
+	// CreateAgent stores a new agent; ErrExists if the id is taken,
+	// ErrNotFound if its venue does not exist.
+	CreateAgent(ctx context.Context, a Agent) error
+	// Agent returns an agent, revoked or not.
+	Agent(ctx context.Context, id string) (Agent, error)
+	// Agents lists every agent, ordered by id.
+	Agents(ctx context.Context) ([]Agent, error)
+	// RevokeAgent marks an agent's credential revoked. Revoking twice keeps
+	// the first time.
+	RevokeAgent(ctx context.Context, id string, at time.Time) error
+	// UpdateAgentStatus records what the agent reported about itself.
+	UpdateAgentStatus(ctx context.Context, id string, s AgentStatus) error
+
+	// ApplyBatch applies events to the mirror of the agent's venue in one
+	// transaction, together with the agent's applied sequence. Events at or
+	// below the applied sequence are skipped, so a resent batch changes
+	// nothing. Events must be in increasing sequence order.
+	ApplyBatch(ctx context.Context, agentID string, events []wire.Event) (ApplyResult, error)
+	// VenueState returns the mirror of a venue, each list ordered by id.
+	VenueState(ctx context.Context, venueID string) (VenueState, error)
+
+	// EnqueueCommand stores a command for an agent; ErrExists if the id is
+	// taken.
+	EnqueueCommand(ctx context.Context, c Command) error
+	// PendingCommands lists an agent's commands without a result, oldest
+	// first.
+	PendingCommands(ctx context.Context, agentID string) ([]Command, error)
+	// Command returns one command.
+	Command(ctx context.Context, id string) (Command, error)
+	// FinishCommand records a command's result. Recording a result for a
+	// command that already has one keeps the first (idempotent).
+	FinishCommand(ctx context.Context, agentID string, r wire.Result) error
+
+	Close() error
+}
+
+// Live is what the gateway knows about an agent right now.
+type Live struct {
+	Connected bool      `json:"connected"`
+	Since     time.Time `json:"since,omitzero"`
+	Remote    string    `json:"remote,omitempty"`
+}
+
+// Fleet is the gateway as the rest of the hub sees it.
+type Fleet interface {
+	// Live reports whether an agent is connected to this replica.
+	Live(agentID string) Live
+	// Poke tells the connection of an agent, if any, that new commands wait.
+	Poke(agentID string)
+	// Disconnect closes an agent's connection, if any (after a revoke).
+	Disconnect(agentID string)
+}

@@ -1,0 +1,215 @@
+// Package config reads the agent's configuration: one YAML file, with
+// secrets and a few settings overridable by STOLIK_* environment variables.
+// Defaults live in Default; Validate reports every problem at once.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Version is the config file format this build writes and reads.
+const Version = 1
+
+// Config is the agent's configuration.
+type Config struct {
+	Version int `yaml:"version"`
+	Hub     Hub `yaml:"hub"`
+	// DataDir holds the outbox; relative paths are relative to the config file.
+	DataDir      string        `yaml:"data_dir"`
+	PollInterval time.Duration `yaml:"poll_interval"`
+	Log          Log           `yaml:"log"`
+	Connector    Connector     `yaml:"connector"`
+	Outbox       Outbox        `yaml:"outbox"`
+	Uplink       Uplink        `yaml:"uplink"`
+}
+
+// Hub says where the hub is and who this agent is.
+type Hub struct {
+	// URLs are tried in turn: ws(s):// or http(s):// base addresses.
+	URLs    []string `yaml:"urls"`
+	AgentID string   `yaml:"agent_id"`
+	Secret  string   `yaml:"secret"`
+}
+
+// Log sets the log level: debug, info, warn or error.
+type Log struct {
+	Level string `yaml:"level"`
+}
+
+// Connector selects and configures the RMS connector.
+type Connector struct {
+	Kind string `yaml:"kind"`
+	Sim  Sim    `yaml:"sim"`
+}
+
+// Sim configures the simulated venue.
+type Sim struct {
+	Seed           int64         `yaml:"seed"`
+	Halls          int           `yaml:"halls"`
+	Tables         int           `yaml:"tables"`
+	Start          time.Time     `yaml:"start"`
+	Step           time.Duration `yaml:"step"`
+	ChangesPerStep int           `yaml:"changes_per_step"`
+	Steps          int           `yaml:"steps"`
+}
+
+// Outbox bounds the durable buffer.
+type Outbox struct {
+	MaxPending int `yaml:"max_pending"`
+}
+
+// Uplink tunes the connection to the hub.
+type Uplink struct {
+	Window     int           `yaml:"window"`
+	MaxBatch   int           `yaml:"max_batch"`
+	BackoffMin time.Duration `yaml:"backoff_min"`
+	BackoffMax time.Duration `yaml:"backoff_max"`
+	// Heartbeat is how often the agent pings the hub; a hub silent for
+	// three heartbeats is given up and dialled again.
+	Heartbeat time.Duration `yaml:"heartbeat"`
+}
+
+// Default returns the configuration used where the file is silent.
+func Default() Config {
+	return Config{
+		Version:      Version,
+		DataDir:      "data",
+		PollInterval: 5 * time.Second,
+		Log:          Log{Level: "info"},
+		Connector: Connector{Kind: "sim", Sim: Sim{
+			Seed: 1, Halls: 2, Tables: 20, Step: time.Second, ChangesPerStep: 2,
+		}},
+		Outbox: Outbox{MaxPending: 1_000_000},
+		Uplink: Uplink{
+			Window: 4, MaxBatch: 1000,
+			BackoffMin: 500 * time.Millisecond, BackoffMax: time.Minute,
+			Heartbeat: 20 * time.Second,
+		},
+	}
+}
+
+// Load reads the file at path over the defaults, applies the environment
+// and validates the result.
+func Load(path string) (Config, error) {
+	c := Default()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("read config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	if c.DataDir != "" && !filepath.IsAbs(c.DataDir) {
+		c.DataDir = filepath.Join(filepath.Dir(path), c.DataDir)
+	}
+	c.applyEnv(os.LookupEnv)
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+func (c *Config) applyEnv(lookup func(string) (string, bool)) {
+	if v, ok := lookup("STOLIK_HUB_URLS"); ok {
+		c.Hub.URLs = strings.Split(v, ",")
+	}
+	if v, ok := lookup("STOLIK_AGENT_ID"); ok {
+		c.Hub.AgentID = v
+	}
+	if v, ok := lookup("STOLIK_AGENT_SECRET"); ok {
+		c.Hub.Secret = v
+	}
+	if v, ok := lookup("STOLIK_DATA_DIR"); ok {
+		c.DataDir = v
+	}
+	if v, ok := lookup("STOLIK_LOG_LEVEL"); ok {
+		c.Log.Level = v
+	}
+}
+
+// Validate checks c and returns every problem found, joined.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{field}, args...)...))
+	}
+	if c.Version != Version {
+		bad("version", "is %d; this agent reads version %d", c.Version, Version)
+	}
+	if len(c.Hub.URLs) == 0 {
+		bad("hub.urls", "is empty; write the hub address, e.g. wss://hub.example.ru")
+	}
+	for i, u := range c.Hub.URLs {
+		p, err := url.Parse(strings.TrimSpace(u))
+		if err != nil || p.Host == "" {
+			bad(fmt.Sprintf("hub.urls[%d]", i), "%q is not an address like wss://hub.example.ru", u)
+			continue
+		}
+		switch p.Scheme {
+		case "ws", "wss", "http", "https":
+		default:
+			bad(fmt.Sprintf("hub.urls[%d]", i), "scheme %q: use wss:// (or ws:// on a LAN)", p.Scheme)
+		}
+	}
+	if c.Hub.AgentID == "" {
+		bad("hub.agent_id", "is empty; enroll the agent or set STOLIK_AGENT_ID")
+	}
+	if c.Hub.Secret == "" {
+		bad("hub.secret", "is empty; enroll the agent or set STOLIK_AGENT_SECRET")
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "is empty; name a directory for the outbox")
+	}
+	if c.PollInterval < 100*time.Millisecond {
+		bad("poll_interval", "%v is too short; use at least 100ms (5s is usual)", c.PollInterval)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q: use debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Connector.Kind {
+	case "sim":
+		s := c.Connector.Sim
+		if s.Tables < 1 || s.Halls < 1 || s.Halls > s.Tables {
+			bad("connector.sim", "needs 1 <= halls <= tables (got %d halls, %d tables)",
+				s.Halls, s.Tables)
+		}
+		if s.Step <= 0 {
+			bad("connector.sim.step", "must be positive, e.g. 1s")
+		}
+		if s.ChangesPerStep < 0 || s.Steps < 0 {
+			bad("connector.sim", "changes_per_step and steps cannot be negative")
+		}
+	case "":
+		bad("connector.kind", "is empty; name the RMS connector (sim)")
+	default:
+		bad("connector.kind", "%q is not known; this agent has: sim", c.Connector.Kind)
+	}
+	if c.Outbox.MaxPending < 1000 {
+		bad("outbox.max_pending", "%d is too small; use at least 1000", c.Outbox.MaxPending)
+	}
+	if c.Uplink.Window < 1 || c.Uplink.MaxBatch < 1 {
+		bad("uplink", "window and max_batch must be at least 1")
+	}
+	if c.Uplink.BackoffMin <= 0 || c.Uplink.BackoffMax < c.Uplink.BackoffMin {
+		bad("uplink", "need 0 < backoff_min <= backoff_max")
+	}
+	if c.Uplink.Heartbeat < 100*time.Millisecond {
+		bad("uplink.heartbeat", "%v is too short; use at least 100ms (20s is usual)",
+			c.Uplink.Heartbeat)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,208 @@
+// Package web serves the hub's HTTP API: health, the fleet of agents and the
+// mirrored state of each venue. Later the dashboard lives here too.
+//
+// Responses are JSON. Errors are {"error": "..."} with a status code that
+// says whose fault it was: 4xx for the caller, 5xx for the hub.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/stolik/stolik/hub"
+	"github.com/stolik/stolik/shared/wire"
+)
+
+// Server is the hub's HTTP API.
+type Server struct {
+	store hub.Store
+	fleet hub.Fleet
+	log   *slog.Logger
+	mux   *http.ServeMux
+	now   func() time.Time
+}
+
+// New returns the API over store. fleet says which agents are connected.
+func New(store hub.Store, fleet hub.Fleet, log *slog.Logger) *Server {
+	s := &Server{store: store, fleet: fleet, log: log, mux: http.NewServeMux(), now: time.Now}
+	s.mux.HandleFunc("GET /healthz", s.health)
+	s.mux.HandleFunc("GET /api/v1/agents", s.agents)
+	s.mux.HandleFunc("GET /api/v1/agents/{id}", s.agent)
+	s.mux.HandleFunc("POST /api/v1/agents/{id}/resync", s.resync)
+	s.mux.HandleFunc("GET /api/v1/commands/{id}", s.command)
+	s.mux.HandleFunc("GET /api/v1/venues", s.venues)
+	s.mux.HandleFunc("GET /api/v1/venues/{id}/state", s.venueState)
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// AgentView is an agent as the API shows it.
+type AgentView struct {
+	ID        string    `json:"id"`
+	VenueID   string    `json:"venue_id"`
+	VenueName string    `json:"venue_name,omitempty"`
+	Connected bool      `json:"connected"`
+	Since     time.Time `json:"connected_since,omitzero"`
+	Revoked   bool      `json:"revoked"`
+	LastSeen  time.Time `json:"last_seen,omitzero"`
+	// AppliedSeq is the newest event sequence the hub applied.
+	AppliedSeq    uint64               `json:"applied_seq"`
+	AppliedEvents uint64               `json:"applied_events"`
+	Backlog       uint64               `json:"backlog"`
+	Version       string               `json:"version,omitempty"`
+	OS            string               `json:"os,omitempty"`
+	Connector     string               `json:"connector,omitempty"`
+	Health        wire.ConnectorHealth `json:"connector_health"`
+	Counters      wire.Counters        `json:"counters"`
+}
+
+func (s *Server) view(a hub.Agent, venues map[string]string) AgentView {
+	live := s.fleet.Live(a.ID)
+	return AgentView{
+		ID: a.ID, VenueID: a.VenueID, VenueName: venues[a.VenueID],
+		Connected: live.Connected, Since: live.Since, Revoked: a.RevokedAt != nil,
+		LastSeen: a.Status.LastSeen, AppliedSeq: a.AppliedSeq, AppliedEvents: a.AppliedEvents,
+		Backlog: a.Status.Backlog, Version: a.Status.Version, OS: a.Status.OS,
+		Connector: a.Status.Connector, Health: a.Status.Health, Counters: a.Status.Counters,
+	}
+}
+
+func (s *Server) venueNames(ctx context.Context) (map[string]string, error) {
+	vs, err := s.store.Venues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(vs))
+	for _, v := range vs {
+		names[v.ID] = v.Name
+	}
+	return names, nil
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.store.Venues(ctx); err != nil {
+		s.fail(w, r, http.StatusServiceUnavailable, "store unavailable", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) agents(w http.ResponseWriter, r *http.Request) {
+	agents, err := s.store.Agents(r.Context())
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "list agents", err)
+		return
+	}
+	names, err := s.venueNames(r.Context())
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "list venues", err)
+		return
+	}
+	out := make([]AgentView, 0, len(agents))
+	for _, a := range agents {
+		out = append(out, s.view(a, names))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) agent(w http.ResponseWriter, r *http.Request) {
+	a, err := s.store.Agent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.storeError(w, r, "agent", err)
+		return
+	}
+	names, err := s.venueNames(r.Context())
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "list venues", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.view(a, names))
+}
+
+// resync asks an agent to send its whole state again.
+func (s *Server) resync(w http.ResponseWriter, r *http.Request) {
+	a, err := s.store.Agent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.storeError(w, r, "agent", err)
+		return
+	}
+	now := s.now().UTC()
+	c := hub.Command{
+		ID: hub.NewID("cmd"), AgentID: a.ID, Kind: wire.CommandResync,
+		CreatedAt: now, Expires: now.Add(time.Hour), State: hub.CommandPending,
+	}
+	if err := s.store.EnqueueCommand(r.Context(), c); err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "enqueue command", err)
+		return
+	}
+	s.fleet.Poke(a.ID)
+	writeJSON(w, http.StatusAccepted, c)
+}
+
+func (s *Server) command(w http.ResponseWriter, r *http.Request) {
+	c, err := s.store.Command(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.storeError(w, r, "command", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) venues(w http.ResponseWriter, r *http.Request) {
+	vs, err := s.store.Venues(r.Context())
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "list venues", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, vs)
+}
+
+func (s *Server) venueState(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := s.store.Venue(r.Context(), id); err != nil {
+		s.storeError(w, r, "venue", err)
+		return
+	}
+	st, err := s.store.VenueState(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "read venue state", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) storeError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, hub.ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, errorBody{Error: "no such " + what})
+		return
+	}
+	s.fail(w, r, http.StatusInternalServerError, "read "+what, err)
+}
+
+// fail logs the internal error and answers with a safe message.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, code int, what string, err error) {
+	s.log.Error("api request failed", "path", r.URL.Path, "what", what, "err", err)
+	writeJSON(w, code, errorBody{Error: what + ": internal error, see the hub log"})
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

@@ -25,7 +25,8 @@ type Item struct {
 
 // Items encodes every entity of s, in dependency order (halls, tables,
 // orders, reservations) and by id within a kind, so that equal states give
-// equal bytes. Table id lists are sorted for the same reason.
+// equal bytes. For the same reason table id lists are sorted (and never
+// null) and times are written in UTC.
 func (s State) Items() ([]Item, error) {
 	items := make([]Item, 0, len(s.Halls)+len(s.Tables)+len(s.Orders)+len(s.Reservations))
 	add := func(kind wire.Entity, id string, v any) error {
@@ -51,12 +52,14 @@ func (s State) Items() ([]Item, error) {
 	}
 	for _, o := range s.Orders {
 		o.TableIDs = sortedCopy(o.TableIDs)
+		o.OpenedAt = o.OpenedAt.UTC()
 		if err := add(wire.EntityOrder, o.ID, o); err != nil {
 			return nil, err
 		}
 	}
 	for _, r := range s.Reservations {
 		r.TableIDs = sortedCopy(r.TableIDs)
+		r.Start = r.Start.UTC()
 		if err := add(wire.EntityReservation, r.ID, r); err != nil {
 			return nil, err
 		}
@@ -85,7 +88,12 @@ func kindRank(e wire.Entity) int {
 	return slices.Index(wire.Entities, e)
 }
 
+// sortedCopy returns ids sorted, never nil, so that equal lists encode to
+// equal bytes whatever their order or nil-ness.
 func sortedCopy(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
 	if slices.IsSorted(ids) {
 		return ids
 	}

@@ -1,0 +1,123 @@
+package bolt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/stolik/stolik/hub"
+	"github.com/stolik/stolik/shared/wire"
+	"go.etcd.io/bbolt"
+)
+
+// errNothingNew rolls back a batch transaction that has nothing to write.
+var errNothingNew = errors.New("nothing new")
+
+// ApplyBatch applies events to the mirror of the agent's venue in one
+// transaction, together with the agent's applied sequence. It returns
+// hub.ErrNotFound for an unknown agent and hub.ErrRevoked for a revoked one.
+//
+// The whole batch is checked before anything is written, and a bad batch
+// changes nothing: sequence numbers must be above zero and strictly
+// increasing (gaps are fine), and every event of a known entity kind needs an
+// id, an op of upsert or delete and, for an upsert, data that decodes as that
+// entity with the same id. Events at or below the agent's applied sequence
+// are then skipped, so a resent batch changes nothing.
+//
+// Events of an entity kind this build does not know come from a newer agent:
+// they are not stored, but their sequence numbers count as applied so that
+// such an agent is not stuck resending them.
+func (s *Store) ApplyBatch(ctx context.Context, agentID string, events []wire.Event) (
+	hub.ApplyResult, error) {
+	if agentID == "" {
+		return hub.ApplyResult{}, fmt.Errorf("apply batch: agent: %w", errEmptyID)
+	}
+	if err := hub.CheckBatch(events); err != nil {
+		return hub.ApplyResult{}, fmt.Errorf("apply batch of agent %q: %w", agentID, err)
+	}
+
+	var res hub.ApplyResult
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		r, err := getAgent(tx, agentID)
+		if err != nil {
+			return err
+		}
+		if r.RevokedAt != nil {
+			return fmt.Errorf("agent %q: %w", agentID, hub.ErrRevoked)
+		}
+
+		res = hub.ApplyResult{Seq: r.AppliedSeq}
+		fresh := events
+		for len(fresh) > 0 && fresh[0].Seq <= r.AppliedSeq {
+			fresh = fresh[1:]
+		}
+		res.Skipped = len(events) - len(fresh)
+		if len(fresh) == 0 {
+			return errNothingNew
+		}
+
+		mirror, err := tx.Bucket(bucketMirror).CreateBucketIfNotExists([]byte(r.VenueID))
+		if err != nil {
+			return fmt.Errorf("mirror of venue %q: %w", r.VenueID, err)
+		}
+		for _, e := range fresh {
+			if err := applyEvent(mirror, e); err != nil {
+				return fmt.Errorf("event %d (%s): %w", e.Seq, e.Key(), err)
+			}
+		}
+
+		r.AppliedSeq = fresh[len(fresh)-1].Seq
+		r.AppliedEvents += uint64(len(fresh))
+		res.Seq, res.Applied = r.AppliedSeq, len(fresh)
+		return putAgent(tx, r)
+	})
+	if err != nil && !errors.Is(err, errNothingNew) {
+		return hub.ApplyResult{}, fmt.Errorf("apply batch: %w", err)
+	}
+	return res, nil
+}
+
+// applyEvent writes one checked event into a venue's mirror.
+func applyEvent(mirror *bbolt.Bucket, e wire.Event) error {
+	if !hub.KnownEntity(e.Entity) {
+		return nil
+	}
+	key := []byte(e.Key())
+	if e.Op == wire.OpDelete {
+		return mirror.Delete(key)
+	}
+	return mirror.Put(key, e.Data)
+}
+
+// VenueState returns the mirror of a venue, each list ordered by id (empty
+// lists, not nil, for what the venue has none of). It returns
+// hub.ErrNotFound for an unknown venue.
+func (s *Store) VenueState(ctx context.Context, venueID string) (hub.VenueState, error) {
+	st := hub.VenueState{
+		VenueID:      venueID,
+		Halls:        []wire.Hall{},
+		Tables:       []wire.Table{},
+		Orders:       []wire.Order{},
+		Reservations: []wire.Reservation{},
+	}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketVenues).Get([]byte(venueID)) == nil {
+			return fmt.Errorf("venue %q: %w", venueID, hub.ErrNotFound)
+		}
+		mirror := tx.Bucket(bucketMirror).Bucket([]byte(venueID))
+		if mirror == nil {
+			return nil
+		}
+		// Keys are "kind/id", so a cursor walks each kind in id order.
+		return mirror.ForEach(func(k, v []byte) error {
+			if err := st.Add(string(k), v); err != nil {
+				return fmt.Errorf("venue %q: decode %s: %w", venueID, k, err)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return hub.VenueState{}, fmt.Errorf("venue state: %w", err)
+	}
+	return st, nil
+}

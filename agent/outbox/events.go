@@ -75,7 +75,7 @@ func encodeEvents(events []wire.Event, now time.Time) ([]encoded, error) {
 		if err := validate(e); err != nil {
 			return nil, fmt.Errorf("event %d (%s %s): %w", i, e.Entity, e.ID, err)
 		}
-		tails = appendTail(tails, e)
+		tails = wire.AppendEventTail(tails, e)
 		ends[i] = len(tails)
 
 		snap := make([]byte, 9+len(e.Data))
@@ -201,6 +201,23 @@ func (g *group) compactable(seq uint64) bool {
 // Next and a group commit exclude each other (see Outbox.gate), so an
 // event handed out is never also counted as compacted.
 func (o *Outbox) Next(after uint64, max, maxBytes int) ([]wire.Event, error) {
+	raw, err := o.NextRaw(after, max, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wire.Event, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal(r.JSON, &out[i]); err != nil {
+			return nil, fmt.Errorf("next events: decode event %d: %w", r.Seq, err)
+		}
+	}
+	return out, nil
+}
+
+// NextRaw is Next without decoding: each event as stored, which is the
+// JSON the hub receives (wire.AppendEvent). The uplink sends these bytes
+// as they are.
+func (o *Outbox) NextRaw(after uint64, max, maxBytes int) ([]wire.RawEvent, error) {
 	if after == math.MaxUint64 {
 		return nil, nil
 	}
@@ -212,28 +229,31 @@ func (o *Outbox) Next(after uint64, max, maxBytes int) ([]wire.Event, error) {
 
 	o.gate.Lock()
 	defer o.gate.Unlock()
-	var out []wire.Event
-	total := 0
+	var out []wire.RawEvent
+	var buf []byte // one copy of all events: v lives only as long as the transaction
+	var ends []int
 	err := o.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
 		for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
 			if max > 0 && len(out) >= max {
 				break
 			}
-			if maxBytes > 0 && len(out) > 0 && total+len(v) > maxBytes {
+			if maxBytes > 0 && len(out) > 0 && len(buf)+len(v) > maxBytes {
 				break
 			}
-			var e wire.Event
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("decode event %d: %w", binary.BigEndian.Uint64(k), err)
-			}
-			out = append(out, e)
-			total += len(v)
+			out = append(out, wire.RawEvent{Seq: binary.BigEndian.Uint64(k)})
+			buf = append(buf, v...)
+			ends = append(ends, len(buf))
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("next events: %w", err)
+	}
+	start := 0
+	for i, end := range ends {
+		out[i].JSON = buf[start:end:end]
+		start = end
 	}
 
 	if len(out) > 0 {

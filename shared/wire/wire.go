@@ -205,13 +205,20 @@ const (
 	ErrCodeSlow     = "too_slow"
 )
 
-// Encode returns the frame for a message body of type t.
+// Encode returns the frame for a message body of type t. The envelope is
+// written around the encoded body rather than marshalled, which would
+// validate and copy the body a second time.
 func Encode(t Type, body any) ([]byte, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", t, err)
 	}
-	return json.Marshal(Envelope{Type: t, Body: b})
+	frame := make([]byte, 0, len(b)+len(t)+24)
+	frame = append(frame, `{"type":`...)
+	frame = appendString(frame, string(t))
+	frame = append(frame, `,"body":`...)
+	frame = append(frame, b...)
+	return append(frame, '}'), nil
 }
 
 // ErrMalformed wraps every decoding failure.

@@ -1,0 +1,26 @@
+// Command stolik-hub is the Stolik hub: the agents' gateway, the store of
+// every venue's mirror, and the HTTP API.
+//
+//	stolik-hub serve [--config FILE]
+//	stolik-hub agent add --venue NAME [--time-zone ZONE] [--config FILE]
+//	stolik-hub agent list [--config FILE]
+//	stolik-hub agent revoke ID [--config FILE]
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stolik-hub:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/stolik/stolik/hub"
+	"github.com/stolik/stolik/hub/bolt"
+	"github.com/stolik/stolik/hub/config"
+	"github.com/stolik/stolik/hub/gateway"
+	"github.com/stolik/stolik/hub/web"
+	"github.com/stolik/stolik/shared/wire"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `usage:
+  stolik-hub serve [--config FILE]
+  stolik-hub agent add --venue NAME [--time-zone ZONE] [--config FILE]
+  stolik-hub agent list [--config FILE]
+  stolik-hub agent revoke ID [--config FILE]
+  stolik-hub version`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stderr)
+	case "agent":
+		if len(args) < 2 {
+			return errors.New(usage)
+		}
+		return agentCmd(ctx, args[1], args[2:], stdout)
+	case "version":
+		fmt.Fprintln(stdout, version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+}
+
+func loadConfig(name string, args []string, extra func(*flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	path := fs.String("config", "", "config file (YAML); STOLIK_* variables override it")
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return config.Config{}, nil, err
+	}
+	c, err := config.Load(*path)
+	return c, fs, err
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func openStore(c config.Config) (hub.Store, error) {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	return bolt.Open(filepath.Join(c.DataDir, "hub.db"), bolt.Options{Timeout: time.Second})
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	c, _, err := loadConfig("serve", args, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, c.Log.Level)
+
+	store, err := openStore(c)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	gw := gateway.New(store, gateway.Options{
+		Logger:       log.With("component", "gateway"),
+		SendQueue:    c.Agents.SendQueue,
+		PingInterval: c.Agents.Heartbeat,
+		PongWait:     3 * c.Agents.Heartbeat,
+		Settings: wire.Settings{
+			PollInterval: wire.Duration(c.Agents.PollInterval),
+			MaxBatch:     c.Agents.MaxBatch,
+			Window:       c.Agents.Window,
+		},
+	})
+	api := web.New(store, gw, log.With("component", "api"))
+	mux := http.NewServeMux()
+	mux.Handle("/agent/", gw)
+	mux.Handle("/", api)
+
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Listen, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("hub listening", "addr", ln.Addr().String(), "version", version,
+		"store", "embedded", "data_dir", c.DataDir)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("hub stopping")
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	// Agents first: their connections are hijacked, so Shutdown does not
+	// wait for them.
+	if err := gw.Close(); err != nil {
+		log.Warn("close agent connections", "err", err)
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	log.Info("hub stopped")
+	return nil
+}
+
+func agentCmd(ctx context.Context, sub string, args []string, stdout io.Writer) error {
+	switch sub {
+	case "add":
+		var venue, zone string
+		c, _, err := loadConfig("agent add", args, func(fs *flag.FlagSet) {
+			fs.StringVar(&venue, "venue", "", "venue name or id (created if new)")
+			fs.StringVar(&zone, "time-zone", "Europe/Moscow", "IANA time zone of a new venue")
+		})
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(venue) == "" {
+			return errors.New("agent add: --venue is required (the restaurant's name)")
+		}
+		if _, err := time.LoadLocation(zone); err != nil {
+			return fmt.Errorf("agent add: --time-zone %q is not an IANA zone such as Europe/Moscow", zone)
+		}
+		store, err := openStore(c)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		return addAgent(ctx, store, venue, zone, stdout)
+	case "list":
+		c, _, err := loadConfig("agent list", args, nil)
+		if err != nil {
+			return err
+		}
+		store, err := openStore(c)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		agents, err := store.Agents(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range agents {
+			state := "active"
+			if a.RevokedAt != nil {
+				state = "revoked"
+			}
+			fmt.Fprintf(stdout, "%s\tvenue=%s\t%s\tapplied_seq=%d\n", a.ID, a.VenueID, state, a.AppliedSeq)
+		}
+		return nil
+	case "revoke":
+		c, fs, err := loadConfig("agent revoke", args, nil)
+		if err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return errors.New("agent revoke: name one agent id")
+		}
+		store, err := openStore(c)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		if err := store.RevokeAgent(ctx, fs.Arg(0), time.Now().UTC()); err != nil {
+			return fmt.Errorf("revoke %s: %w", fs.Arg(0), err)
+		}
+		fmt.Fprintf(stdout, "agent %s revoked\n", fs.Arg(0))
+		return nil
+	}
+	return fmt.Errorf("unknown agent command %q\n%s", sub, usage)
+}
+
+// addAgent creates an agent for the venue named (by name or id), creating
+// the venue if it is new, and prints the credential once.
+func addAgent(ctx context.Context, store hub.Store, venue, zone string, stdout io.Writer) error {
+	venues, err := store.Venues(ctx)
+	if err != nil {
+		return err
+	}
+	var v hub.Venue
+	for _, x := range venues {
+		if x.ID == venue || x.Name == venue {
+			v = x
+		}
+	}
+	now := time.Now().UTC()
+	if v.ID == "" {
+		v = hub.Venue{ID: hub.NewID("ven"), Name: venue, TimeZone: zone, CreatedAt: now}
+		if err := store.CreateVenue(ctx, v); err != nil {
+			return fmt.Errorf("create venue: %w", err)
+		}
+	}
+	secret := hub.NewSecret()
+	a := hub.Agent{ID: hub.NewID("agt"), VenueID: v.ID, SecretHash: hub.HashSecret(secret), CreatedAt: now}
+	if err := store.CreateAgent(ctx, a); err != nil {
+		return fmt.Errorf("create agent: %w", err)
+	}
+	fmt.Fprintf(stdout, "venue_id: %s\nagent_id: %s\nsecret: %s\n", v.ID, a.ID, secret)
+	fmt.Fprintln(stdout, "# the secret is shown once; put agent_id and secret into the agent's config")
+	return nil
+}

@@ -44,7 +44,7 @@ var samples = map[string]struct {
 			Data: json.RawMessage(`{"id":"t-5","hall_id":"h-1","number":"5","seats":4}`)},
 		{Seq: 43, Entity: wire.EntityOrder, ID: "o-1", Op: wire.OpDelete, At: at},
 	}}, func() any { return new(wire.Batch) }},
-	"ack":    {wire.TypeAck, wire.Ack{Seq: 43}, func() any { return new(wire.Ack) }},
+	"ack": {wire.TypeAck, wire.Ack{Seq: 43}, func() any { return new(wire.Ack) }},
 	"status": {wire.TypeStatus, wire.Status{
 		Backlog:   2,
 		Connector: wire.ConnectorHealth{OK: false, Error: "iiko: 401", LastSuccess: at},

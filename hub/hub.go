@@ -131,6 +131,12 @@ type Store interface {
 	// below the applied sequence are skipped, so a resent batch changes
 	// nothing. Events must be in increasing sequence order.
 	ApplyBatch(ctx context.Context, agentID string, events []wire.Event) (ApplyResult, error)
+	// ResetMirror forgets the mirror of the agent's venue and sets the
+	// agent's applied sequence to seq, in one transaction. The hub calls it
+	// when an agent comes back with an outbox older than what the hub
+	// applied (its data directory was wiped or restored): the agent then
+	// sends its whole state again from seq on.
+	ResetMirror(ctx context.Context, agentID string, seq uint64) error
 	// VenueState returns the mirror of a venue, each list ordered by id.
 	VenueState(ctx context.Context, venueID string) (VenueState, error)
 

@@ -89,6 +89,31 @@ func applyEvent(mirror *bbolt.Bucket, e wire.Event) error {
 	return mirror.Put(key, e.Data)
 }
 
+// ResetMirror implements hub.Store.
+func (s *Store) ResetMirror(ctx context.Context, agentID string, seq uint64) error {
+	if agentID == "" {
+		return fmt.Errorf("reset mirror: agent: %w", errEmptyID)
+	}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		r, err := getAgent(tx, agentID)
+		if err != nil {
+			return err
+		}
+		mirrors := tx.Bucket(bucketMirror)
+		if mirrors.Bucket([]byte(r.VenueID)) != nil {
+			if err := mirrors.DeleteBucket([]byte(r.VenueID)); err != nil {
+				return fmt.Errorf("mirror of venue %q: %w", r.VenueID, err)
+			}
+		}
+		r.AppliedSeq = seq
+		return putAgent(tx, r)
+	})
+	if err != nil {
+		return fmt.Errorf("reset mirror: %w", err)
+	}
+	return nil
+}
+
 // VenueState returns the mirror of a venue, each list ordered by id (empty
 // lists, not nil, for what the venue has none of). It returns
 // hub.ErrNotFound for an unknown venue.

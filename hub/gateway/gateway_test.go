@@ -162,9 +162,11 @@ func (e *env) connect(tb testing.TB, id, secret string) (*websocket.Conn, wire.W
 	return ws, w
 }
 
+// hello is an agent's hello. Its LastSeq is above anything a test applies:
+// an outbox behind the hub is tested on its own.
 func hello(id string) wire.Hello {
 	return wire.Hello{Protocol: wire.Version, AgentID: id, Version: "1.2.3", OS: "windows",
-		Connector: "iiko", Capabilities: []string{"reservations"}}
+		Connector: "iiko", Capabilities: []string{"reservations"}, LastSeq: 1 << 40}
 }
 
 func respText(resp *http.Response) string {
@@ -421,5 +423,44 @@ func TestClose(t *testing.T) {
 	_, resp, err := websocket.DefaultDialer.Dial(e.url(wire.ConnectPath), h)
 	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("dial after close: %v (%s), want 503", err, respText(resp))
+	}
+}
+
+// TestOutboxBehindHub: an agent whose data directory was wiped (last seq 0)
+// or restored from a backup (last seq 3) comes back behind what the hub
+// applied. The hub forgets the venue's mirror and takes the agent's
+// sequence; after a restore it also asks for the whole state again.
+func TestOutboxBehindHub(t *testing.T) {
+	for _, last := range []uint64{0, 3} {
+		t.Run(fmt.Sprint("last seq ", last), func(t *testing.T) {
+			e := newEnv(t, nil, gateway.Options{})
+			secret := addAgent(t, e.store, "agt_a")
+			ctx := context.Background()
+			if _, err := e.store.ApplyBatch(ctx, "agt_a", events(1, 7)); err != nil {
+				t.Fatal(err)
+			}
+
+			ws := e.dial(t, "agt_a", secret)
+			h := hello("agt_a")
+			h.LastSeq = last
+			send(t, ws, wire.TypeHello, h)
+			var w wire.Welcome
+			expect(t, ws, wire.TypeWelcome, &w)
+			if w.AppliedSeq != last {
+				t.Errorf("welcome applied seq %d, want the agent's %d", w.AppliedSeq, last)
+			}
+			st, err := e.store.VenueState(ctx, testVenue)
+			if err != nil || len(st.Tables) != 0 {
+				t.Errorf("mirror after reset: %d tables, %v; want none", len(st.Tables), err)
+			}
+			if last == 0 {
+				return
+			}
+			var c wire.Command
+			expect(t, ws, wire.TypeCommand, &c)
+			if c.Kind != wire.CommandResync {
+				t.Errorf("command %+v, want a resync", c)
+			}
+		})
 	}
 }

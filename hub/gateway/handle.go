@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -99,6 +100,9 @@ func (c *conn) handleHello(env wire.Envelope) {
 		return
 	}
 	now := c.g.opts.Now()
+	if h.LastSeq < a.AppliedSeq && !c.restart(&a, h.LastSeq, now) {
+		return
+	}
 	c.status = a.Status
 	c.status.Version = h.Version
 	c.status.OS = h.OS
@@ -124,6 +128,35 @@ func (c *conn) handleHello(env wire.Envelope) {
 	c.g.log.Info("agent connected", "agent", c.agentID, "remote", c.remote,
 		"protocol", h.Protocol, "version", h.Version, "os", h.OS, "connector", h.Connector,
 		"applied_seq", a.AppliedSeq, "agent_last_seq", h.LastSeq)
+}
+
+// restart handles an agent whose outbox is behind what the hub applied: its
+// data directory was wiped or restored from a backup. Its sequence numbers
+// start again below the hub's, so the venue's mirror is rebuilt: forgotten
+// here, and sent again whole by the agent (on its own after a wipe, through
+// a resync command after a restore). It updates a and reports false if the
+// connection failed.
+func (c *conn) restart(a *hub.Agent, lastSeq uint64, now time.Time) bool {
+	c.g.log.Warn("agent's outbox is behind the hub (data directory wiped or restored); "+
+		"rebuilding the venue's mirror from the agent", "agent", c.agentID,
+		"venue", a.VenueID, "applied_seq", a.AppliedSeq, "agent_last_seq", lastSeq)
+	if err := c.g.store.ResetMirror(c.g.ctx, c.agentID, lastSeq); err != nil {
+		c.storeFailed("reset mirror", err)
+		return false
+	}
+	a.AppliedSeq = lastSeq
+	if lastSeq == 0 {
+		return true
+	}
+	cmd := hub.Command{
+		ID: hub.NewID("cmd"), AgentID: c.agentID, Kind: wire.CommandResync,
+		CreatedAt: now, Expires: now.Add(time.Hour), State: hub.CommandPending,
+	}
+	if err := c.g.store.EnqueueCommand(c.g.ctx, cmd); err != nil {
+		c.storeFailed("enqueue resync", err)
+		return false
+	}
+	return true
 }
 
 func (c *conn) handleBatch(env wire.Envelope) {

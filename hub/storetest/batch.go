@@ -203,3 +203,25 @@ func testVenueIsolation(t *testing.T, s hub.Store) {
 	wantApplied(t, s, aa.ID, 5, 3)
 	wantApplied(t, s, ab.ID, 2, 2)
 }
+
+// testResetMirror: an agent whose outbox went back (a wiped data directory)
+// starts its venue's mirror afresh from the sequence it still has.
+func testResetMirror(t *testing.T, s hub.Store) {
+	ctx := context.Background()
+	v, a := setup(t, s)
+	events, _ := reservations(t, 1, 10, "old")
+	apply(t, s, a.ID, events, hub.ApplyResult{Seq: 10, Applied: 10})
+
+	if err := s.ResetMirror(ctx, a.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	wantState(t, s, hub.VenueState{VenueID: v.ID})
+	again, list := reservations(t, 1, 3, "new")
+	apply(t, s, a.ID, again, hub.ApplyResult{Seq: 3, Applied: 3})
+	wantApplied(t, s, a.ID, 3, 13)
+	wantState(t, s, hub.VenueState{VenueID: v.ID, Reservations: list})
+
+	if err := s.ResetMirror(ctx, "agt_nobody", 0); !errors.Is(err, hub.ErrNotFound) {
+		t.Errorf("reset of an unknown agent: %v, want ErrNotFound", err)
+	}
+}

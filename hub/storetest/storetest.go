@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"ApplyMalformed", testApplyMalformed},
 		{"ApplyUnknownEntity", testApplyUnknownEntity},
 		{"ApplyRevoked", testApplyRevoked},
+		{"ResetMirror", testResetMirror},
 		{"ApplyUnknownAgent", testApplyUnknownAgent},
 		{"VenueIsolation", testVenueIsolation},
 		{"CommandQueue", testCommandQueue},

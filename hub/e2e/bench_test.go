@@ -135,10 +135,13 @@ func BenchmarkAgentIdle(b *testing.B) {
 		hubProc := h.start()
 		dir := b.TempDir()
 		cfg := agentConfig(b, dir, cred, []string{"ws://" + h.addr},
-			"poll_interval: 5s\nlog: {level: info}\nconnector:\n  kind: sim\n"+
+			"poll_interval: 5s\nconnector:\n  kind: sim\n"+
 				"  sim: {seed: 1, halls: 2, tables: 30, step: 5s, changes_per_step: 2}\n")
 		a := startAgent(b, cfg)
 		waitFor(b, 20*time.Second, "the agent to connect", func() bool {
+			if a.exited() {
+				b.Fatalf("agent exited:\n%s", tail(filepath.Join(dir, "agent.log"), 20))
+			}
 			v, err := h.agent(cred.AgentID)
 			return err == nil && v.Connected && v.AppliedEvents > 0
 		})

@@ -3,6 +3,8 @@ package e2e_test
 import (
 	"encoding/json"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,8 +54,32 @@ func readUntil(t *testing.T, c *websocket.Conn, typ wire.Type) (wire.Envelope, b
 	}
 }
 
+// welcomed connects by hand as the agent of cred and completes the
+// handshake.
+func welcomed(t *testing.T, addr string, cred credential) (*websocket.Conn, wire.Welcome) {
+	t.Helper()
+	c, _, err := dialRaw(t, addr, wire.ConnectPath, cred.AgentID, cred.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	send(t, c, wire.TypeHello, hello(cred.AgentID, wire.Version))
+	env, ok := readUntil(t, c, wire.TypeWelcome)
+	if !ok {
+		t.Fatal("no welcome")
+	}
+	var w wire.Welcome
+	if err := wire.DecodeBody(env, &w); err != nil {
+		t.Fatal(err)
+	}
+	return c, w
+}
+
+// hello is a hand-made agent's hello; its last seq is above anything the
+// test sends, as a real agent's is.
 func hello(id string, protocol int) wire.Hello {
-	return wire.Hello{Protocol: protocol, AgentID: id, Version: "test", OS: "linux", Connector: "raw"}
+	return wire.Hello{Protocol: protocol, AgentID: id, Version: "test", OS: "linux",
+		Connector: "raw", LastSeq: 1 << 40}
 }
 
 // TestBadInput sends the hub what a broken or hostile agent might, while a
@@ -102,15 +128,7 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 	t.Run("malformed json", func(t *testing.T) {
-		c, _, err := dialRaw(t, h.addr, wire.ConnectPath, raw.AgentID, raw.Secret)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		send(t, c, wire.TypeHello, hello(raw.AgentID, wire.Version))
-		if _, ok := readUntil(t, c, wire.TypeWelcome); !ok {
-			t.Fatal("no welcome")
-		}
+		c, _ := welcomed(t, h.addr, raw)
 		_ = c.WriteMessage(websocket.TextMessage, []byte(`{"type":"batch","body":{"events":[{`))
 		env, ok := readUntil(t, c, wire.TypeError)
 		if !ok {
@@ -123,25 +141,14 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 	t.Run("unknown type then a batch", func(t *testing.T) {
-		c, _, err := dialRaw(t, h.addr, wire.ConnectPath, raw.AgentID, raw.Secret)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		send(t, c, wire.TypeHello, hello(raw.AgentID, wire.Version))
-		env, ok := readUntil(t, c, wire.TypeWelcome)
-		if !ok {
-			t.Fatal("no welcome")
-		}
-		var w wire.Welcome
-		_ = wire.DecodeBody(env, &w)
+		c, w := welcomed(t, h.addr, raw)
 		send(t, c, "telemetry.v2", map[string]int{"x": 1})
 		data, _ := json.Marshal(map[string]string{"id": "h-x", "name": "X"})
 		seq := w.AppliedSeq + 1
 		send(t, c, wire.TypeBatch, wire.Batch{Events: []wire.Event{
 			{Seq: seq, Entity: wire.EntityHall, ID: "h-x", Op: wire.OpUpsert, Data: data},
 		}})
-		env, ok = readUntil(t, c, wire.TypeAck)
+		env, ok := readUntil(t, c, wire.TypeAck)
 		if !ok {
 			t.Fatal("no ack after an unknown message type: the hub dropped the connection")
 		}
@@ -151,15 +158,7 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 	t.Run("oversized message", func(t *testing.T) {
-		c, _, err := dialRaw(t, h.addr, wire.ConnectPath, raw.AgentID, raw.Secret)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		send(t, c, wire.TypeHello, hello(raw.AgentID, wire.Version))
-		if _, ok := readUntil(t, c, wire.TypeWelcome); !ok {
-			t.Fatal("no welcome")
-		}
+		c, _ := welcomed(t, h.addr, raw)
 		big := strings.Repeat("x", wire.MaxMessageSize+1)
 		_ = c.WriteMessage(websocket.TextMessage, []byte(big))
 		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -185,12 +184,51 @@ func TestBadInput(t *testing.T) {
 	}
 	hubProc.stop()
 	log := tail(h.log, 10000)
-	for _, want := range []string{raw.AgentID} {
-		if !strings.Contains(log, want) {
-			t.Errorf("hub log never names %q", want)
+	// Each refusal is one clear, logged line that names the agent.
+	for _, want := range []string{
+		"agent refused: wrong secret",
+		"agent refused: unsupported protocol version",
+		"agent refused: unsupported protocol in hello",
+		"agent protocol error; closing",
+		"ignoring unknown message type from agent",
+		"agent message too large",
+	} {
+		found := false
+		for _, line := range strings.Split(log, "\n") {
+			if strings.Contains(line, want) && (strings.Contains(line, raw.AgentID) ||
+				strings.Contains(want, "protocol version")) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("hub log has no line %q naming the agent", want)
 		}
 	}
 	if strings.Contains(log, raw.Secret) || strings.Contains(log, "not-the-secret") {
 		t.Error("hub log contains an agent secret")
+	}
+}
+
+// TestSecondAgentOnSameDataDir: a second agent started on the data
+// directory of a running one stops at once and says why.
+func TestSecondAgentOnSameDataDir(t *testing.T) {
+	h := newHub(t, "")
+	cred := h.addAgent("Twice")
+	dir := t.TempDir()
+	cfg := agentConfig(t, dir, cred, []string{"ws://" + h.addr}, "poll_interval: 1s\n")
+	first := startAgent(t, cfg)
+	waitFor(t, 10*time.Second, "the first agent to open its outbox", func() bool {
+		return strings.Contains(tail(filepath.Join(dir, "agent.log"), 50), "agent started")
+	})
+
+	out, err := exec.Command(bins.agent, "run", "--config", cfg).CombinedOutput()
+	if err == nil {
+		t.Fatal("a second agent on the same data directory started")
+	}
+	if !strings.Contains(string(out), "another agent is using this data directory") {
+		t.Errorf("second agent said %q; want it to name the other agent and the directory", out)
+	}
+	if first.exited() {
+		t.Error("the first agent stopped")
 	}
 }

@@ -36,3 +36,80 @@ demo: build
 
 clean:
 	rm -rf $(BIN) .demo
+
+# --- dist: the agent's binaries and packages (installer/) -------------------
+# make dist builds into $(DIST)/ (bin/dist): stolik-agent for windows/amd64, linux/amd64
+# and linux/arm64 with the version stamped in; the .deb and .rpm for both
+# Linux architectures (nfpm); the MSI (wixl). With SIGN_CERT and SIGN_KEY
+# (PEM files) the MSI is signed with osslsigncode. dist-tools installs what
+# it can (nfpm with go install; wixl and msitools with apt-get as root) and
+# otherwise says exactly what is missing.
+DIST        ?= $(BIN)/dist
+NFPM_VERSION ?= v2.48.0
+GOBIN       ?= $(shell $(GO) env GOPATH)/bin
+NFPM        ?= $(shell command -v nfpm 2>/dev/null || echo $(GOBIN)/nfpm)
+# Package versions are numeric: tag v1.2.3 gives 1.2.3; an untagged build is 0.0.0.
+PKG_VERSION ?= $(shell echo '$(VERSION)' | sed -nE 's/^v?([0-9]+\.[0-9]+\.[0-9]+).*/\1/p' \
+	| grep . || echo 0.0.0)
+AGENT_PKG   := ./agent/cmd/stolik-agent
+
+.PHONY: dist dist-tools dist-bin dist-linux dist-msi test-packaging
+
+dist: dist-tools dist-bin dist-linux dist-msi
+	@cd $(DIST) && sha256sum stolik-agent* */stolik-agent* > SHA256SUMS && cat SHA256SUMS
+
+dist-tools:
+	@test -x "$(NFPM)" || $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+	@if ! command -v wixl >/dev/null || ! command -v msiinfo >/dev/null \
+		|| ! command -v msiextract >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get install -y -qq wixl msitools >/dev/null || \
+			{ apt-get update -qq && apt-get install -y -qq wixl msitools >/dev/null; }; \
+		else \
+			echo "make dist needs wixl, msiinfo and msiextract: apt-get install wixl msitools"; \
+			exit 1; \
+		fi; \
+	fi
+	@test -x "$(NFPM)" || { echo "make dist needs nfpm: go install \
+		github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)"; exit 1; }
+
+dist-bin:
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -ldflags "$(LDFLAGS)" \
+		-o $(DIST)/windows-amd64/stolik-agent.exe $(AGENT_PKG)
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "$(LDFLAGS)" \
+		-o $(DIST)/linux-amd64/stolik-agent $(AGENT_PKG)
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags "$(LDFLAGS)" \
+		-o $(DIST)/linux-arm64/stolik-agent $(AGENT_PKG)
+
+dist-linux: dist-bin
+	@for arch in amd64 arm64; do \
+		sed 's|@AGENT_BIN@|$(DIST)/linux-'$$arch'/stolik-agent|' installer/linux/nfpm.yaml \
+			> $(DIST)/nfpm-$$arch.yaml || exit 1; \
+		for fmt in deb rpm; do \
+			GOARCH=$$arch PKG_VERSION=$(PKG_VERSION) $(NFPM) pkg \
+				--config $(DIST)/nfpm-$$arch.yaml --packager $$fmt --target $(DIST)/ || exit 1; \
+		done; \
+	done
+
+dist-msi: dist-bin
+	@# wixl takes the source file's path relative to the working directory only.
+	wixl -a x64 -D Version=$(PKG_VERSION) \
+		-D SourceExe=$$(realpath --relative-to=. $(DIST)/windows-amd64/stolik-agent.exe) \
+		-o $(DIST)/stolik-agent-$(PKG_VERSION)-x64.msi installer/windows/stolik-agent.wxs
+	@if [ -n "$(SIGN_CERT)" ] && [ -n "$(SIGN_KEY)" ]; then \
+		osslsigncode sign -certs "$(SIGN_CERT)" -key "$(SIGN_KEY)" -n "Stolik agent" \
+			-in $(DIST)/stolik-agent-$(PKG_VERSION)-x64.msi \
+			-out $(DIST)/stolik-agent-$(PKG_VERSION)-x64.signed.msi && \
+		mv $(DIST)/stolik-agent-$(PKG_VERSION)-x64.signed.msi \
+			$(DIST)/stolik-agent-$(PKG_VERSION)-x64.msi && \
+		echo "signed $(DIST)/stolik-agent-$(PKG_VERSION)-x64.msi"; \
+	fi
+
+# The packaging tests read $(DIST) and install the .deb with dpkg: as root.
+# systemd-analyze (package systemd) checks the unit.
+test-packaging: dist
+	@command -v systemd-analyze >/dev/null || { [ "$$(id -u)" = 0 ] && \
+		apt-get install -y -qq systemd >/dev/null; } || \
+		{ echo "test-packaging needs systemd-analyze: apt-get install systemd"; exit 1; }
+	STOLIK_DIST=$(abspath $(DIST)) STOLIK_VERSION=$(VERSION) STOLIK_PKG_VERSION=$(PKG_VERSION) \
+		NFPM=$(NFPM) $(GO) test -count=1 -tags packaging -timeout 10m ./installer/...

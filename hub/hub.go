@@ -31,6 +31,8 @@ type Venue struct {
 	Name string `json:"name"`
 	// TimeZone is an IANA zone name such as "Europe/Moscow".
 	TimeZone  string    `json:"time_zone"`
+	Mode      Mode      `json:"mode,omitempty"`
+	Policy    Policy    `json:"policy"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -59,6 +61,8 @@ type AgentStatus struct {
 	Backlog      uint64               `json:"backlog"`
 	Health       wire.ConnectorHealth `json:"connector_health"`
 	Counters     wire.Counters        `json:"counters"`
+	// Replica is the hub replica holding the agent's connection.
+	Replica string `json:"replica,omitempty"`
 }
 
 // VenueState is the hub's mirror of one venue's RMS.
@@ -151,6 +155,73 @@ type Store interface {
 	// FinishCommand records a command's result. Recording a result for a
 	// command that already has one keeps the first (idempotent).
 	FinishCommand(ctx context.Context, agentID string, r wire.Result) error
+
+	// UpdateVenue replaces a venue's name, zone, mode and policy.
+	UpdateVenue(ctx context.Context, v Venue) error
+
+	// Tables lists a venue's tables (from the mirror) with their
+	// settings, ordered by id.
+	Tables(ctx context.Context, venueID string) ([]Table, error)
+	// SetTableSettings changes the hub-side settings of a table; a table
+	// the mirror does not know yet keeps them for when it appears.
+	SetTableSettings(ctx context.Context, venueID, tableID string, s TableSettings) error
+	// TableGroups lists a venue's joinable groups, ordered by id.
+	TableGroups(ctx context.Context, venueID string) ([]TableGroup, error)
+	// PutTableGroup creates or replaces a group.
+	PutTableGroup(ctx context.Context, g TableGroup) error
+	// DeleteTableGroup removes a group; removing a missing one is not an
+	// error.
+	DeleteTableGroup(ctx context.Context, venueID, groupID string) error
+
+	// Blocks returns every block on the venue's tables that overlaps
+	// [from, to): active bookings, RMS reservations that are not
+	// cancelled, and open orders (from OpenedAt for the venue policy's
+	// turn time for their guests), ordered by table, then start.
+	Blocks(ctx context.Context, venueID string, from, to time.Time) ([]Block, error)
+	// CreateBooking stores a new booking (Validate) and records it in the
+	// audit log, in one transaction that refuses, with a *ConflictError,
+	// a booking overlapping any block on its tables: an active booking,
+	// an RMS reservation (except the one made for this booking), or an
+	// open order. Two racing creates for one slot: exactly one wins. A
+	// create with the IdempotencyKey of an earlier booking of the venue
+	// returns that booking and ErrExists.
+	CreateBooking(ctx context.Context, b Booking, actor string) (Booking, error)
+	Booking(ctx context.Context, id string) (Booking, error)
+	// Bookings lists bookings matching q, by start then id.
+	Bookings(ctx context.Context, q BookingQuery) ([]Booking, error)
+	// TransitionBooking moves a booking to t.To and records the move in
+	// the audit log. Moving to the state it is in changes nothing and
+	// logs nothing (idempotent); a move CanMove does not allow is
+	// ErrBadTransition. Leaving an active state frees the tables; new
+	// tables or times are checked like CreateBooking.
+	TransitionBooking(ctx context.Context, id string, t Transition) (Booking, error)
+	// BookingHistory returns a booking's audit log, oldest first.
+	BookingHistory(ctx context.Context, id string) ([]BookingEvent, error)
+
+	// PutGuest stores a guest: found by TelegramID when it is set, else by
+	// ID, and updated; or created with g.ID.
+	PutGuest(ctx context.Context, g Guest) (Guest, error)
+	Guest(ctx context.Context, id string) (Guest, error)
+
+	// ExpireCommands marks pending commands whose Expires passed as
+	// expired and returns them.
+	ExpireCommands(ctx context.Context, now time.Time) ([]Command, error)
+
+	// ScheduleJob stores a job; a job with the same id is replaced.
+	ScheduleJob(ctx context.Context, j Job) error
+	// ClaimJobs returns up to limit jobs due at now, each claimed for
+	// lease: no other caller, on any replica, gets it until the lease
+	// runs out or it is finished. A claimed job's Attempts grows.
+	ClaimJobs(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Job, error)
+	// FinishJob removes a job that ran.
+	FinishJob(ctx context.Context, id string) error
+
+	// CreateEnrollment stores a one-time enrollment code's hash.
+	CreateEnrollment(ctx context.Context, e Enrollment) error
+	// RedeemEnrollment uses the code with hash codeHash at now to create
+	// agent a for the code's venue, in one transaction; the code works once.
+	// An unknown, used or expired code is ErrEnrollment.
+	RedeemEnrollment(ctx context.Context, codeHash []byte, now time.Time, a Agent) (Agent, error)
 
 	Close() error
 }

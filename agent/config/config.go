@@ -4,13 +4,11 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -41,9 +39,14 @@ type Hub struct {
 	Secret  string   `yaml:"secret"`
 }
 
-// Log sets the log level: debug, info, warn or error.
+// Log sets the log level (debug, info, warn or error) and bounds the
+// rotating log file, agent.log in the data directory.
 type Log struct {
 	Level string `yaml:"level"`
+	// MaxSizeMB is the size at which agent.log is rotated, in megabytes.
+	MaxSizeMB int `yaml:"max_size_mb"`
+	// MaxFiles is how many rotated files are kept beside agent.log.
+	MaxFiles int `yaml:"max_files"`
 }
 
 // Connector selects and configures the RMS connector.
@@ -85,7 +88,7 @@ func Default() Config {
 		Version:      Version,
 		DataDir:      "data",
 		PollInterval: 5 * time.Second,
-		Log:          Log{Level: "info"},
+		Log:          Log{Level: "info", MaxSizeMB: 10, MaxFiles: 5},
 		Connector: Connector{Kind: "sim", Sim: Sim{
 			Seed: 1, Halls: 2, Tables: 20, Step: time.Second, ChangesPerStep: 2,
 		}},
@@ -99,24 +102,40 @@ func Default() Config {
 }
 
 // Load reads the file at path over the defaults, applies the environment
-// and validates the result.
+// and validates the result. A file with problems gives an *Error that lists
+// every one of them with its line.
 func Load(path string) (Config, error) {
 	c := Default()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return c, fmt.Errorf("read config: %w", err)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return c, fmt.Errorf("config %s: %w", path, err)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return c, &Error{Path: path, Problems: []Problem{syntaxProblem(err)}}
+	}
+	lines := map[string]int{}
+	probs := checkKeys(&doc, reflect.TypeFor[Config](), "", lines)
+	if len(doc.Content) > 0 {
+		if err := doc.Decode(&c); err != nil {
+			probs = append(probs, decodeProblems(err)...)
+		}
 	}
 	if c.DataDir != "" && !filepath.IsAbs(c.DataDir) {
 		c.DataDir = filepath.Join(filepath.Dir(path), c.DataDir)
 	}
 	c.applyEnv(os.LookupEnv)
-	if err := c.Validate(); err != nil {
-		return c, fmt.Errorf("config %s: %w", path, err)
+	// A value that did not decode keeps its default, so checking the rest
+	// still finds every other problem.
+	probs = append(probs, c.problems()...)
+	if len(probs) > 0 {
+		for i := range probs {
+			if probs[i].Line == 0 {
+				probs[i].Line = lineOf(lines, probs[i].Field)
+			}
+		}
+		sortProblems(probs)
+		return c, &Error{Path: path, Problems: probs}
 	}
 	return c, nil
 }
@@ -139,11 +158,18 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	}
 }
 
-// Validate checks c and returns every problem found, joined.
+// Validate checks c and returns every problem found as an *Error, or nil.
 func (c Config) Validate() error {
-	var errs []error
+	if probs := c.problems(); len(probs) > 0 {
+		return &Error{Problems: probs}
+	}
+	return nil
+}
+
+func (c Config) problems() []Problem {
+	var probs []Problem
 	bad := func(field, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{field}, args...)...))
+		probs = append(probs, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	if c.Version != Version {
 		bad("version", "is %d; this agent reads version %d", c.Version, Version)
@@ -164,10 +190,12 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.Hub.AgentID == "" {
-		bad("hub.agent_id", "is empty; enroll the agent or set STOLIK_AGENT_ID")
+		bad("hub.agent_id", "is empty; enroll the agent: "+
+			"stolik-agent enroll --hub URL --code CODE (or set STOLIK_AGENT_ID)")
 	}
 	if c.Hub.Secret == "" {
-		bad("hub.secret", "is empty; enroll the agent or set STOLIK_AGENT_SECRET")
+		bad("hub.secret", "is empty; enroll the agent: "+
+			"stolik-agent enroll --hub URL --code CODE (or set STOLIK_AGENT_SECRET)")
 	}
 	if c.DataDir == "" {
 		bad("data_dir", "is empty; name a directory for the outbox")
@@ -179,6 +207,12 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("log.level", "%q: use debug, info, warn or error", c.Log.Level)
+	}
+	if c.Log.MaxSizeMB < 1 || c.Log.MaxSizeMB > 1024 {
+		bad("log.max_size_mb", "%d: use 1 to 1024 (10 is usual)", c.Log.MaxSizeMB)
+	}
+	if c.Log.MaxFiles < 1 || c.Log.MaxFiles > 100 {
+		bad("log.max_files", "%d: use 1 to 100 (5 is usual)", c.Log.MaxFiles)
 	}
 	switch c.Connector.Kind {
 	case "sim":
@@ -211,5 +245,5 @@ func (c Config) Validate() error {
 		bad("uplink.heartbeat", "%v is too short; use at least 100ms (20s is usual)",
 			c.Uplink.Heartbeat)
 	}
-	return errors.Join(errs...)
+	return probs
 }

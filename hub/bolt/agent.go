@@ -45,19 +45,22 @@ func (s *Store) CreateAgent(ctx context.Context, a hub.Agent) error {
 	if a.ID == "" || a.VenueID == "" {
 		return fmt.Errorf("create agent %q of venue %q: %w", a.ID, a.VenueID, errEmptyID)
 	}
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		if tx.Bucket(bucketVenues).Get([]byte(a.VenueID)) == nil {
-			return fmt.Errorf("venue %q: %w", a.VenueID, hub.ErrNotFound)
-		}
-		if tx.Bucket(bucketAgents).Get([]byte(a.ID)) != nil {
-			return hub.ErrExists
-		}
-		return putAgent(tx, newAgentRecord(a))
-	})
+	err := s.update(ctx, func(tx *bbolt.Tx) error { return createAgent(tx, a) })
 	if err != nil {
 		return fmt.Errorf("create agent %q: %w", a.ID, err)
 	}
 	return nil
+}
+
+// createAgent stores a new agent in tx.
+func createAgent(tx *bbolt.Tx, a hub.Agent) error {
+	if err := venueExists(tx, a.VenueID); err != nil {
+		return err
+	}
+	if tx.Bucket(bucketAgents).Get([]byte(a.ID)) != nil {
+		return hub.ErrExists
+	}
+	return putAgent(tx, newAgentRecord(a))
 }
 
 // Agent returns an agent, revoked or not.

@@ -3,11 +3,14 @@ package bolt_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/stolik/stolik/hub"
 	"github.com/stolik/stolik/shared/wire"
 )
 
@@ -105,4 +108,78 @@ func scatteredID(n uint64) string {
 	h := n*0x9E3779B97F4A7C15 ^ n>>7
 	return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x",
 		uint32(h>>32), uint16(h>>16), uint16(h)&0xfff, uint16(n)&0xfff, n)
+}
+
+// BenchmarkCreateBooking creates 1000 bookings per op at random quarter
+// hours over a week on 40 tables, some of which conflict, with the venue's
+// mirror holding a number of reservations (and a tenth as many open
+// orders), which every create reads. It reports attempts per second.
+func BenchmarkCreateBooking(b *testing.B) {
+	for _, size := range []int{0, 300, 3000} {
+		b.Run(fmt.Sprintf("mirror=%d", size), func(b *testing.B) { benchCreate(b, size) })
+	}
+}
+
+func benchCreate(b *testing.B, mirrorSize int) {
+	const attempts, tables = 1000, 40
+	ctx := context.Background()
+	s := open(b, filepath.Join(b.TempDir(), "hub.db"))
+	defer s.Close()
+	seed(b, s) // venue ven_1, agent agt_1 at sequence 1
+
+	start := time.Date(2025, time.March, 1, 10, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(1, 1))
+	slot := func() time.Time {
+		return start.Add(time.Duration(rng.IntN(7*24*4)) * 15 * time.Minute)
+	}
+	table := func() string { return fmt.Sprintf("t%02d", rng.IntN(tables)) }
+
+	var events []wire.Event
+	add := func(kind wire.Entity, id string, v any) {
+		data, err := json.Marshal(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events = append(events, wire.Event{Seq: uint64(len(events) + 2), Entity: kind, ID: id,
+			Op: wire.OpUpsert, Data: data})
+	}
+	for i := range mirrorSize {
+		add(wire.EntityReservation, fmt.Sprintf("r%05d", i), wire.Reservation{
+			ID: fmt.Sprintf("r%05d", i), TableIDs: []string{table()}, Start: slot(),
+			Duration: wire.Duration(2 * time.Hour), Guests: 4, Name: "Guest Name Surname",
+			Phone: "+70000000000", Status: wire.ReservationConfirmed,
+		})
+	}
+	for i := range mirrorSize / 10 {
+		add(wire.EntityOrder, fmt.Sprintf("o%05d", i), wire.Order{ID: fmt.Sprintf("o%05d", i),
+			TableIDs: []string{table()}, OpenedAt: slot(), Guests: 3, Status: "open"})
+	}
+	if len(events) > 0 {
+		if _, err := s.ApplyBatch(ctx, "agt_1", events); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	conflicts := 0
+	b.ResetTimer()
+	for i := range b.N {
+		for k := range attempts {
+			at := slot()
+			bk := hub.Booking{ID: fmt.Sprintf("bkg_%d_%04d", i, k), VenueID: "ven_1",
+				TableIDs: []string{table()}, Start: at, End: at.Add(2 * time.Hour), Party: 2,
+				State: hub.BookingConfirmed, Name: "Guest", Channel: "telegram", CreatedAt: at}
+			_, err := s.CreateBooking(ctx, bk, "guest:1")
+			switch {
+			case errors.Is(err, hub.ErrConflict):
+				conflicts++
+			case err != nil:
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+
+	n := float64(b.N * attempts)
+	b.ReportMetric(n/b.Elapsed().Seconds(), "attempts/s")
+	b.ReportMetric(float64(conflicts)/n, "conflict_ratio")
 }

@@ -3,9 +3,43 @@
 //
 // Layout: top-level buckets meta (schema version), venues and agents (JSON
 // values by id), mirror (one nested bucket per venue, wire.Key(entity, id) to
-// the entity's JSON as the agent sent it), commands (JSON by id) and pending
-// (one nested bucket per agent indexing its commands without a result by
-// creation time, then id).
+// the entity's JSON as the agent sent it; the bucket's sequence is the
+// mirror's generation, raised by every batch and reset), commands (JSON by
+// id) and pending (one nested bucket per agent indexing its commands without
+// a result by creation time, then id).
+//
+// Schema 2 adds, with nested buckets named by venue (or guest, booking):
+//
+//	settings/<venue>/<table>          hub.TableSettings
+//	groups/<venue>/<group>            hub.TableGroup
+//	bookings/<id>                     the booking with its idempotency key
+//	booking_starts/<venue>/<start,id> end: a venue's bookings by start
+//	booking_spans/<venue>             the longest booking the venue ever had
+//	guest_bookings/<guest>/<start,id> end: a guest's bookings by start
+//	booking_tables/<venue>/<table>/<end,id> start: active bookings only
+//	booking_keys/<venue>/<key>        booking id, for idempotent creates
+//	booking_events/<booking>/<seq>    hub.BookingEvent, the audit log
+//	guests/<id>, telegram/<tg id>     guests, and guest ids by Telegram id
+//	jobs/<id>, job_times/<run at,id>  jobs with their lease, by RunAt
+//	enrollments/<code hash>           enrollment codes, used or not
+//
+// Times in keys are 12 bytes that sort like the times (see timeKey), so a
+// cursor walks a venue's bookings in start order. Every index is written in
+// the transaction that writes what it indexes.
+//
+// Bookings: bbolt has one writer at a time, so CreateBooking and
+// TransitionBooking check for conflicts and write in one write transaction,
+// and two racing creates cannot both win. Active bookings are found per
+// table through booking_tables, keyed by end, so a check seeks past every
+// booking that ended before the range and reads only later ones. RMS
+// reservations and open orders are taken from the mirror at the time of the
+// check, since an order's block depends on the venue's policy as it is now;
+// their times are decoded once per generation of the mirror and kept in
+// memory (see mirrorCache), so a check costs the same with 3,000
+// reservations in the mirror as with none.
+//
+// Bookings with neither a venue nor a guest in the query read every booking;
+// it is meant for support tools, not for guests' requests.
 //
 // bbolt allows one writer at a time and one process per file: a second hub
 // on the same file waits Options.Timeout for the file lock, then gives up
@@ -14,6 +48,7 @@ package bolt
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,7 +62,7 @@ import (
 
 // SchemaVersion is the newest layout this build reads and writes. Open
 // migrates an older file to it and refuses a newer one.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 var _ hub.Store = (*Store)(nil)
 
@@ -43,6 +78,22 @@ var (
 	bucketCommands = []byte("commands")
 	bucketPending  = []byte("pending")
 
+	// Schema 2.
+	bucketSettings      = []byte("settings")
+	bucketGroups        = []byte("groups")
+	bucketBookings      = []byte("bookings")
+	bucketBookingStarts = []byte("booking_starts")
+	bucketBookingSpans  = []byte("booking_spans")
+	bucketGuestBookings = []byte("guest_bookings")
+	bucketBookingTables = []byte("booking_tables")
+	bucketBookingKeys   = []byte("booking_keys")
+	bucketBookingEvents = []byte("booking_events")
+	bucketGuests        = []byte("guests")
+	bucketTelegram      = []byte("telegram")
+	bucketJobs          = []byte("jobs")
+	bucketJobTimes      = []byte("job_times")
+	bucketEnrollments   = []byte("enrollments")
+
 	keySchema = []byte("schema_version")
 )
 
@@ -51,15 +102,27 @@ var (
 var migrations = []func(tx *bbolt.Tx) error{
 	// 0 → 1: the first layout.
 	func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{
-			bucketVenues, bucketAgents, bucketMirror, bucketCommands, bucketPending,
-		} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("create bucket %s: %w", name, err)
-			}
-		}
-		return nil
+		return createBuckets(tx, bucketVenues, bucketAgents, bucketMirror, bucketCommands,
+			bucketPending)
 	},
+	// 1 → 2: bookings, guests, table settings and groups, jobs,
+	// enrollments. Venues and agents read as before: their new fields
+	// (mode, policy, replica) start empty.
+	func(tx *bbolt.Tx) error {
+		return createBuckets(tx, bucketSettings, bucketGroups, bucketBookings,
+			bucketBookingStarts, bucketBookingSpans, bucketGuestBookings, bucketBookingTables,
+			bucketBookingKeys, bucketBookingEvents, bucketGuests, bucketTelegram, bucketJobs,
+			bucketJobTimes, bucketEnrollments)
+	},
+}
+
+func createBuckets(tx *bbolt.Tx, names ...[]byte) error {
+	for _, name := range names {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func init() {
@@ -79,6 +142,9 @@ type Options struct {
 type Store struct {
 	db   *bbolt.DB
 	path string
+
+	// mirrors caches what findBlocks reads of each venue's mirror.
+	mirrors mirrorCache
 }
 
 // Open opens or creates the store file at path and brings its schema up to
@@ -103,7 +169,9 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open hub store %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	s := &Store{db: db, path: path}
+	s.mirrors.venues = make(map[string]*mirrorTimes)
+	return s, nil
 }
 
 // migrate reads the file's schema version and runs the missing migrations.
@@ -186,3 +254,59 @@ func putJSON(b *bbolt.Bucket, key string, v any) error {
 	}
 	return b.Put([]byte(key), raw)
 }
+
+// nested returns the bucket at path under top-level bucket top, creating
+// the nested buckets that are missing.
+func nested(tx *bbolt.Tx, top []byte, path ...string) (*bbolt.Bucket, error) {
+	b := tx.Bucket(top)
+	for _, name := range path {
+		var err error
+		if b, err = b.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return nil, fmt.Errorf("bucket %s/%s: %w", top, name, err)
+		}
+	}
+	return b, nil
+}
+
+// existing returns the bucket at path under top-level bucket top, or nil if
+// it does not exist. It works in read transactions.
+func existing(tx *bbolt.Tx, top []byte, path ...string) *bbolt.Bucket {
+	b := tx.Bucket(top)
+	for _, name := range path {
+		if b == nil {
+			return nil
+		}
+		b = b.Bucket([]byte(name))
+	}
+	return b
+}
+
+// timeKeyLen is the length of a timeKey.
+const timeKeyLen = 12
+
+// timeKey encodes t so that byte order is time order: 8 bytes of Unix
+// seconds with the sign bit flipped (so that times before 1970 sort first
+// too), then 4 bytes of nanoseconds.
+func timeKey(t time.Time) []byte {
+	return appendTimeKey(make([]byte, 0, timeKeyLen), t)
+}
+
+func appendTimeKey(k []byte, t time.Time) []byte {
+	k = binary.BigEndian.AppendUint64(k, uint64(t.Unix())^(1<<63))
+	return binary.BigEndian.AppendUint32(k, uint32(t.Nanosecond()))
+}
+
+// keyTime decodes a timeKey at the start of k, in UTC.
+func keyTime(k []byte) time.Time {
+	sec := int64(binary.BigEndian.Uint64(k) ^ (1 << 63))
+	return time.Unix(sec, int64(binary.BigEndian.Uint32(k[8:]))).UTC()
+}
+
+// timeIDKey is a timeKey followed by an id: the key of time-ordered indexes.
+func timeIDKey(t time.Time, id string) []byte {
+	return append(appendTimeKey(make([]byte, 0, timeKeyLen+len(id)), t), id...)
+}
+
+// errRollback ends a write transaction that has nothing to write without
+// the cost of a commit.
+var errRollback = errors.New("nothing to write")

@@ -1,9 +1,13 @@
 package bolt
 
 import (
+	"cmp"
 	"context"
-	"encoding/binary"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/stolik/stolik/hub"
 	"github.com/stolik/stolik/shared/wire"
@@ -125,12 +129,53 @@ func (s *Store) FinishCommand(ctx context.Context, agentID string, r wire.Result
 	return nil
 }
 
-// pendingKey orders an agent's pending commands: CreatedAt as 8 bytes of
-// seconds (sign bit flipped so that earlier is smaller, before 1970 too) and
-// 4 of nanoseconds, then the id.
-func pendingKey(c hub.Command) []byte {
-	k := make([]byte, 12, 12+len(c.ID))
-	binary.BigEndian.PutUint64(k, uint64(c.CreatedAt.Unix())^(1<<63))
-	binary.BigEndian.PutUint32(k[8:], uint32(c.CreatedAt.Nanosecond()))
-	return append(k, c.ID...)
+// pendingKey orders an agent's pending commands: by CreatedAt, then id.
+func pendingKey(c hub.Command) []byte { return timeIDKey(c.CreatedAt, c.ID) }
+
+// ExpireCommands marks pending commands whose Expires is at or before now
+// as expired and returns them, oldest first (CreatedAt, then id). Commands
+// without an expiry never expire.
+func (s *Store) ExpireCommands(ctx context.Context, now time.Time) ([]hub.Command, error) {
+	var list []hub.Command
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		commands, pending := tx.Bucket(bucketCommands), tx.Bucket(bucketPending)
+		// Pending commands are few: the agents' inboxes, not their history.
+		err := pending.ForEachBucket(func(agent []byte) error {
+			return pending.Bucket(agent).ForEach(func(_, id []byte) error {
+				var c hub.Command
+				if err := getJSON(commands, "command", string(id), &c); err != nil {
+					return err
+				}
+				if !c.Expires.IsZero() && !c.Expires.After(now) {
+					list = append(list, c)
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			return errRollback
+		}
+
+		for i := range list {
+			c := &list[i]
+			c.State = hub.CommandExpired
+			if err := pending.Bucket([]byte(c.AgentID)).Delete(pendingKey(*c)); err != nil {
+				return err
+			}
+			if err := putJSON(commands, c.ID, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errRollback) {
+		return nil, fmt.Errorf("expire commands: %w", err)
+	}
+	slices.SortFunc(list, func(a, b hub.Command) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
+	return list, nil
 }

@@ -10,9 +10,6 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// errNothingNew rolls back a batch transaction that has nothing to write.
-var errNothingNew = errors.New("nothing new")
-
 // ApplyBatch applies events to the mirror of the agent's venue in one
 // transaction, together with the agent's applied sequence. It returns
 // hub.ErrNotFound for an unknown agent and hub.ErrRevoked for a revoked one.
@@ -53,7 +50,7 @@ func (s *Store) ApplyBatch(ctx context.Context, agentID string, events []wire.Ev
 		}
 		res.Skipped = len(events) - len(fresh)
 		if len(fresh) == 0 {
-			return errNothingNew
+			return errRollback
 		}
 
 		mirror, err := tx.Bucket(bucketMirror).CreateBucketIfNotExists([]byte(r.VenueID))
@@ -65,13 +62,16 @@ func (s *Store) ApplyBatch(ctx context.Context, agentID string, events []wire.Ev
 				return fmt.Errorf("event %d (%s): %w", e.Seq, e.Key(), err)
 			}
 		}
+		if err := mirror.SetSequence(mirror.Sequence() + 1); err != nil {
+			return fmt.Errorf("mirror of venue %q: %w", r.VenueID, err)
+		}
 
 		r.AppliedSeq = fresh[len(fresh)-1].Seq
 		r.AppliedEvents += uint64(len(fresh))
 		res.Seq, res.Applied = r.AppliedSeq, len(fresh)
 		return putAgent(tx, r)
 	})
-	if err != nil && !errors.Is(err, errNothingNew) {
+	if err != nil && !errors.Is(err, errRollback) {
 		return hub.ApplyResult{}, fmt.Errorf("apply batch: %w", err)
 	}
 	return res, nil
@@ -99,11 +99,21 @@ func (s *Store) ResetMirror(ctx context.Context, agentID string, seq uint64) err
 		if err != nil {
 			return err
 		}
+		// The new, empty mirror's generation follows the old one's.
 		mirrors := tx.Bucket(bucketMirror)
-		if mirrors.Bucket([]byte(r.VenueID)) != nil {
+		var gen uint64
+		if old := mirrors.Bucket([]byte(r.VenueID)); old != nil {
+			gen = old.Sequence()
 			if err := mirrors.DeleteBucket([]byte(r.VenueID)); err != nil {
 				return fmt.Errorf("mirror of venue %q: %w", r.VenueID, err)
 			}
+		}
+		mirror, err := mirrors.CreateBucket([]byte(r.VenueID))
+		if err == nil {
+			err = mirror.SetSequence(gen + 1)
+		}
+		if err != nil {
+			return fmt.Errorf("mirror of venue %q: %w", r.VenueID, err)
 		}
 		r.AppliedSeq = seq
 		return putAgent(tx, r)

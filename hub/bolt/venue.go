@@ -61,3 +61,39 @@ func (s *Store) Venues(ctx context.Context) ([]hub.Venue, error) {
 	}
 	return list, nil
 }
+
+// UpdateVenue replaces a venue's name, zone, mode and policy; its id and
+// creation time stay. It returns hub.ErrNotFound for an unknown venue.
+func (s *Store) UpdateVenue(ctx context.Context, v hub.Venue) error {
+	if v.ID == "" {
+		return fmt.Errorf("update venue: %w", errEmptyID)
+	}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		venues := tx.Bucket(bucketVenues)
+		var old hub.Venue
+		if err := getJSON(venues, "venue", v.ID, &old); err != nil {
+			return err
+		}
+		v.CreatedAt = old.CreatedAt
+		return putJSON(venues, v.ID, v)
+	})
+	if err != nil {
+		return fmt.Errorf("update venue %q: %w", v.ID, err)
+	}
+	return nil
+}
+
+// getVenue reads one venue in tx; hub.ErrNotFound if there is none.
+func getVenue(tx *bbolt.Tx, id string) (hub.Venue, error) {
+	var v hub.Venue
+	err := getJSON(tx.Bucket(bucketVenues), "venue", id, &v)
+	return v, err
+}
+
+// venueExists returns hub.ErrNotFound unless venue id exists.
+func venueExists(tx *bbolt.Tx, id string) error {
+	if tx.Bucket(bucketVenues).Get([]byte(id)) == nil {
+		return fmt.Errorf("venue %q: %w", id, hub.ErrNotFound)
+	}
+	return nil
+}

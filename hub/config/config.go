@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -22,12 +23,27 @@ type Config struct {
 	Listen string `yaml:"listen"`
 	// DataDir holds the embedded store (hub.db) when no database is set.
 	DataDir string `yaml:"data_dir"`
-	// DatabaseURL selects the PostgreSQL store instead of the embedded one.
+	// DatabaseURL selects the PostgreSQL store instead of the embedded one
+	// (postgres://user:password@host/db). Several replicas may share it.
 	DatabaseURL string `yaml:"database_url"`
-	Log         Log    `yaml:"log"`
-	Agents      Agents `yaml:"agents"`
+	// Replica names this hub process among several on one database; empty
+	// means the host name and process id.
+	Replica string `yaml:"replica"`
+	// Database tunes the PostgreSQL connection pool.
+	Database Database `yaml:"database"`
+	Log      Log      `yaml:"log"`
+	Agents   Agents   `yaml:"agents"`
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Database tunes the PostgreSQL store.
+type Database struct {
+	MaxConns         int32         `yaml:"max_conns"`
+	StatementTimeout time.Duration `yaml:"statement_timeout"`
+	// StartupRetry is how long the hub keeps trying an unreachable
+	// database at start before giving up.
+	StartupRetry time.Duration `yaml:"startup_retry"`
 }
 
 // Log sets the log level: debug, info, warn or error.
@@ -43,6 +59,9 @@ type Agents struct {
 	// Heartbeat is how often the hub pings each agent; an agent silent for
 	// three heartbeats is disconnected.
 	Heartbeat time.Duration `yaml:"heartbeat"`
+	// LatestVersion is the newest agent release; agents behind it are
+	// flagged in the agent list. Empty means the hub's own version.
+	LatestVersion string `yaml:"latest_version"`
 	// SendQueue bounds messages waiting for one agent; a slower agent is
 	// disconnected.
 	SendQueue int `yaml:"send_queue"`
@@ -56,6 +75,7 @@ func Default() Config {
 		Log:             Log{Level: "info"},
 		Agents:          Agents{MaxBatch: 1000, Window: 4, SendQueue: 64, Heartbeat: 20 * time.Second},
 		ShutdownTimeout: 10 * time.Second,
+		Database:        Database{MaxConns: 16, StatementTimeout: 5 * time.Second, StartupRetry: time.Minute},
 	}
 }
 
@@ -88,7 +108,7 @@ func Load(path string) (Config, error) {
 }
 
 // ApplyEnv overrides c with STOLIK_LISTEN, STOLIK_DATA_DIR,
-// STOLIK_DATABASE_URL and STOLIK_LOG_LEVEL where set.
+// STOLIK_DATABASE_URL, STOLIK_LOG_LEVEL and STOLIK_REPLICA where set.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	if v, ok := lookup("STOLIK_LISTEN"); ok {
 		c.Listen = v
@@ -101,6 +121,9 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	}
 	if v, ok := lookup("STOLIK_LOG_LEVEL"); ok {
 		c.Log.Level = v
+	}
+	if v, ok := lookup("STOLIK_REPLICA"); ok {
+		c.Replica = v
 	}
 }
 
@@ -116,11 +139,6 @@ func (c Config) Validate() error {
 	if c.DatabaseURL == "" && c.DataDir == "" {
 		bad("data_dir", "is empty; name a directory for the embedded store or set database_url")
 	}
-	if c.DatabaseURL != "" {
-		// TODO(#3): the PostgreSQL store; until then a database URL is refused.
-		bad("database_url", "the PostgreSQL store is not in this build yet; remove it to use "+
-			"the embedded store")
-	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -134,6 +152,16 @@ func (c Config) Validate() error {
 	}
 	if c.Agents.Heartbeat < 100*time.Millisecond {
 		bad("agents.heartbeat", "%v is too short; use at least 100ms (20s is usual)", c.Agents.Heartbeat)
+	}
+	if c.DatabaseURL != "" {
+		if u, err := url.Parse(c.DatabaseURL); err != nil ||
+			(u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("database_url", "is not a URL like postgres://user:password@host:5432/stolik")
+		}
+		if c.Database.MaxConns < 2 || c.Database.StatementTimeout <= 0 || c.Database.StartupRetry < 0 {
+			bad("database", "max_conns must be at least 2, statement_timeout positive, "+
+				"startup_retry not negative")
+		}
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown_timeout", "must be positive, e.g. 10s")

@@ -46,3 +46,16 @@ func TestUnknownKey(t *testing.T) {
 		t.Fatalf("err = %v, want the unknown key named", err)
 	}
 }
+
+func TestDatabaseURL(t *testing.T) {
+	t.Setenv("STOLIK_DATABASE_URL", "mysql://x")
+	if _, err := config.Load(""); err == nil || !strings.Contains(err.Error(), "postgres://") {
+		t.Fatalf("err = %v, want an example of a PostgreSQL URL", err)
+	}
+	t.Setenv("STOLIK_DATABASE_URL", "postgres://stolik@db/stolik")
+	t.Setenv("STOLIK_REPLICA", "hub-2")
+	c, err := config.Load("")
+	if err != nil || c.Replica != "hub-2" {
+		t.Fatalf("got %+v, %v", c, err)
+	}
+}

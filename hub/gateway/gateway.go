@@ -69,6 +69,9 @@ type Options struct {
 	PingInterval, PongWait, WriteWait time.Duration
 	// Settings are sent to every agent in Welcome.
 	Settings wire.Settings
+	// Replica names this hub process; it is recorded as the holder of each
+	// agent's connection, so that other replicas know where it is.
+	Replica string
 }
 
 func (o Options) withDefaults() Options {

@@ -109,6 +109,7 @@ func (c *conn) handleHello(env wire.Envelope) {
 	c.status.Connector = h.Connector
 	c.status.Capabilities = h.Capabilities
 	c.status.LastSeen = now
+	c.status.Replica = c.g.opts.Replica
 	if err := c.g.store.UpdateAgentStatus(c.g.ctx, c.agentID, c.status); err != nil {
 		c.storeFailed("update agent status", err)
 		return
@@ -155,6 +156,9 @@ func (c *conn) restart(a *hub.Agent, lastSeq uint64, now time.Time) bool {
 	if err := c.g.store.EnqueueCommand(c.g.ctx, cmd); err != nil {
 		c.storeFailed("enqueue resync", err)
 		return false
+	}
+	if err := c.g.store.ScheduleJob(c.g.ctx, hub.CommandExpiryJob(cmd)); err != nil {
+		c.g.log.Warn("schedule command expiry", "command", cmd.ID, "err", err)
 	}
 	return true
 }

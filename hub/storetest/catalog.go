@@ -66,6 +66,7 @@ func testAgentLifecycle(t *testing.T, s hub.Store) {
 			OK: false, Error: "RMS refused the login", LastSuccess: t0.Add(30 * time.Minute),
 		},
 		Counters: wire.Counters{Stored: 10, Sent: 9, Acked: 3, Compacted: 1},
+		Replica:  "hub-2",
 	}
 	wantErr(t, "update status", s.UpdateAgentStatus(ctx, a.ID, st), nil)
 	a.Status = st

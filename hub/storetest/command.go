@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -113,4 +114,48 @@ func testCommandFinish(t *testing.T, s hub.Store) {
 	wantCommand(t, s, cb)
 	wantPending(t, s, b.ID)
 	wantPending(t, s, a.ID, c2)
+}
+
+// testExpireCommands expires pending commands whose time has come, oldest
+// first (CreatedAt, then id).
+func testExpireCommands(t *testing.T, s hub.Store) {
+	ctx := context.Background()
+	v, a := setup(t, s)
+	b := createAgent(t, s, "agt_2", v.ID)
+	c1 := command("cmd_1", a.ID, 0)           // expires at +10m
+	c2 := command("cmd_2", a.ID, time.Second) // at +10m1s
+	c3 := command("cmd_3", a.ID, 2*time.Second)
+	c3.Expires = time.Time{} // never
+	c4 := command("cmd_4", b.ID, 0)
+	c4.Expires = t0.Add(5 * time.Minute)
+	c5 := command("cmd_5", a.ID, 0)
+	c5.Expires = t0.Add(time.Minute)
+	for _, c := range []hub.Command{c4, c3, c2, c1, c5} {
+		enqueue(t, s, c)
+	}
+	r5 := wire.Result{CommandID: c5.ID, OK: true}
+	wantErr(t, "finish", s.FinishCommand(ctx, a.ID, r5), nil)
+	c5.State, c5.Result = hub.CommandDone, &r5
+
+	expire := func(now time.Time, want ...hub.Command) {
+		t.Helper()
+		got, err := s.ExpireCommands(ctx, now)
+		wantErr(t, "expire commands", err, nil)
+		diff(t, fmt.Sprintf("commands expired at %s", now.Sub(t0)), got, want)
+	}
+	expire(t0.Add(4 * time.Minute))
+	// An expiry equal to now has passed.
+	c1.State, c4.State = hub.CommandExpired, hub.CommandExpired
+	expire(t0.Add(10*time.Minute), c1, c4)
+	expire(t0.Add(10 * time.Minute))
+	wantCommand(t, s, c1)
+	wantCommand(t, s, c4)
+	wantCommand(t, s, c5)
+	wantPending(t, s, a.ID, c2, c3)
+	wantPending(t, s, b.ID)
+
+	c2.State = hub.CommandExpired
+	expire(t0.Add(24*time.Hour), c2)
+	wantPending(t, s, a.ID, c3)
+	wantCommand(t, s, c2)
 }

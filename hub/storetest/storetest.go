@@ -23,6 +23,31 @@
 // FinishCommand. Times are compared with time.Time.Equal and written with
 // microsecond precision, and JSON bodies are compared by meaning, so a store
 // may keep either in its own format.
+//
+// For bookings the suite pins down: time ranges are half-open, so bookings
+// may touch; Blocks orders ties by kind, then ref, and lists an RMS
+// reservation made for a booking beside the booking; order blocks follow
+// the venue's policy as it is now, not as it was when the order arrived; a
+// *hub.ConflictError names the first conflicting block in Blocks order; a
+// created booking comes back as given, IdempotencyKey included; the
+// idempotency key is checked before the id and before conflicts, belongs to
+// a venue, and keeps naming its booking after the booking ended; a taken id
+// is ErrExists. A transition sets Reason (an empty one clears it) and
+// UpdatedAt to its own, keeps ReservationID unless it gives one, changes
+// only the tables and times it gives, is checked for conflicts only when it
+// gives some (the booking itself and its reservations never conflict), and
+// to an empty range is ErrInvalid. Bookings lists nothing, without error,
+// for an unknown venue or guest and applies Limit after the filters.
+//
+// Elsewhere: UpdateVenue keeps CreatedAt; table settings are replaced as a
+// whole; deleting a group at an unknown venue is not an error; PutGuest
+// replaces name, phone and language (empty ones too) and keeps CreatedAt; a
+// command or enrollment code whose Expires equals now has expired, and a
+// command without Expires never does; ExpireCommands lists oldest first;
+// ClaimJobs orders by RunAt, then id, a lease ends at claim time + lease to
+// the instant, and ScheduleJob of a known id keeps its Attempts and ends its
+// lease; RedeemEnrollment takes the agent's venue from the code, and a taken
+// agent id is ErrExists and leaves the code unused.
 package storetest
 
 import (
@@ -67,6 +92,25 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"ConcurrentAgents", testConcurrentAgents},
 		{"ConcurrentCreateVenue", testConcurrentCreateVenue},
 		{"ConcurrentFinish", testConcurrentFinish},
+		{"UpdateVenue", testUpdateVenue},
+		{"Tables", testTables},
+		{"TableGroups", testTableGroups},
+		{"Blocks", testBlocks},
+		{"BookingCreate", testBookingCreate},
+		{"BookingConflicts", testBookingConflicts},
+		{"BookingIdempotency", testBookingIdempotency},
+		{"BookingTransitions", testBookingTransitions},
+		{"BookingHistory", testBookingHistory},
+		{"BookingMove", testBookingMove},
+		{"BookingsQuery", testBookingsQuery},
+		{"BookingRace", testBookingRace},
+		{"BookingProperty", testBookingProperty},
+		{"Guests", testGuests},
+		{"ExpireCommands", testExpireCommands},
+		{"Jobs", testJobs},
+		{"JobsConcurrentClaim", testJobsConcurrentClaim},
+		{"Enrollment", testEnrollment},
+		{"EnrollmentRace", testEnrollmentRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,6 +153,9 @@ func diff[T any](t testing.TB, what string, got, want T) {
 		t.Errorf("%s mismatch (-got +want):\n%s", what, d)
 	}
 }
+
+// cmpDiff returns the difference between got and want as (-got +want).
+func cmpDiff(got, want any) string { return cmp.Diff(got, want, cmpOpts) }
 
 // wantErr fails t unless err matches target (nil for success).
 func wantErr(t testing.TB, what string, err, target error) {

@@ -24,6 +24,9 @@ type Server struct {
 	log   *slog.Logger
 	mux   *http.ServeMux
 	now   func() time.Time
+	// latest is the newest agent version released; agents behind it are
+	// flagged.
+	latest string
 }
 
 // New returns the API over store. fleet says which agents are connected.
@@ -36,8 +39,13 @@ func New(store hub.Store, fleet hub.Fleet, log *slog.Logger) *Server {
 	s.mux.HandleFunc("GET /api/v1/commands/{id}", s.command)
 	s.mux.HandleFunc("GET /api/v1/venues", s.venues)
 	s.mux.HandleFunc("GET /api/v1/venues/{id}/state", s.venueState)
+	s.mux.HandleFunc("POST /api/v1/enroll", s.enroll)
 	return s
 }
+
+// SetLatestAgentVersion sets the release agents are compared with; those
+// behind it show Behind in the agent list.
+func (s *Server) SetLatestAgentVersion(v string) { s.latest = v }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -54,14 +62,16 @@ type AgentView struct {
 	Revoked   bool      `json:"revoked"`
 	LastSeen  time.Time `json:"last_seen,omitzero"`
 	// AppliedSeq is the newest event sequence the hub applied.
-	AppliedSeq    uint64               `json:"applied_seq"`
-	AppliedEvents uint64               `json:"applied_events"`
-	Backlog       uint64               `json:"backlog"`
-	Version       string               `json:"version,omitempty"`
-	OS            string               `json:"os,omitempty"`
-	Connector     string               `json:"connector,omitempty"`
-	Health        wire.ConnectorHealth `json:"connector_health"`
-	Counters      wire.Counters        `json:"counters"`
+	AppliedSeq    uint64 `json:"applied_seq"`
+	AppliedEvents uint64 `json:"applied_events"`
+	Backlog       uint64 `json:"backlog"`
+	Version       string `json:"version,omitempty"`
+	// Behind says the agent runs an older version than the latest release.
+	Behind    bool                 `json:"behind,omitempty"`
+	OS        string               `json:"os,omitempty"`
+	Connector string               `json:"connector,omitempty"`
+	Health    wire.ConnectorHealth `json:"connector_health"`
+	Counters  wire.Counters        `json:"counters"`
 }
 
 func (s *Server) view(a hub.Agent, venues map[string]string) AgentView {
@@ -71,6 +81,7 @@ func (s *Server) view(a hub.Agent, venues map[string]string) AgentView {
 		Connected: live.Connected, Since: live.Since, Revoked: a.RevokedAt != nil,
 		LastSeen: a.Status.LastSeen, AppliedSeq: a.AppliedSeq, AppliedEvents: a.AppliedEvents,
 		Backlog: a.Status.Backlog, Version: a.Status.Version, OS: a.Status.OS,
+		Behind:    hub.VersionBehind(a.Status.Version, s.latest),
 		Connector: a.Status.Connector, Health: a.Status.Health, Counters: a.Status.Counters,
 	}
 }
@@ -144,6 +155,11 @@ func (s *Server) resync(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.EnqueueCommand(r.Context(), c); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "enqueue command", err)
 		return
+	}
+	if err := s.store.ScheduleJob(r.Context(), hub.CommandExpiryJob(c)); err != nil {
+		// The command stays pending past its expiry until another expiry
+		// job sweeps it; the agent refuses it as expired anyway.
+		s.log.Warn("schedule command expiry", "command", c.ID, "err", err)
 	}
 	s.fleet.Poke(a.ID)
 	writeJSON(w, http.StatusAccepted, c)

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,4 +140,72 @@ func TestResyncQueuesCommandAndPokes(t *testing.T) {
 		t.Errorf("poked %v", f.poked)
 	}
 	get(t, srv.URL+"/api/v1/commands/"+c.ID, http.StatusOK, nil)
+}
+
+func TestEnrollOnce(t *testing.T) {
+	srv, st, _ := setup(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	code, e := web.NewEnrollment("ven_1", now, time.Hour)
+	must(t, st.CreateEnrollment(ctx, e))
+	expired, old := web.NewEnrollment("ven_1", now.Add(-2*time.Hour), time.Hour)
+	must(t, st.CreateEnrollment(ctx, old))
+
+	post := func(code string) (*http.Response, []byte) {
+		t.Helper()
+		body, _ := json.Marshal(web.EnrollRequest{Code: code})
+		r, err := http.Post(srv.URL+"/api/v1/enroll", "application/json", bytes.NewReader(body))
+		must(t, err)
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		return r, b
+	}
+
+	// Typed in upper case without dashes: still the same code.
+	r, b := post(strings.ToUpper(strings.ReplaceAll(code, "-", "")))
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("enroll: %d %s", r.StatusCode, b)
+	}
+	var cred web.EnrollResponse
+	must(t, json.Unmarshal(b, &cred))
+	a, err := st.Agent(ctx, cred.AgentID)
+	must(t, err)
+	if a.VenueID != "ven_1" || !hub.CheckSecret(a.SecretHash, cred.Secret) {
+		t.Errorf("agent %+v does not match the credential %+v", a, cred)
+	}
+
+	for name, c := range map[string]string{"used": code, "expired": expired, "unknown": "zzzz-zzzz"} {
+		if r, b := post(c); r.StatusCode != http.StatusGone || !strings.Contains(string(b), "expired") {
+			t.Errorf("%s code: %d %s, want 410 saying why", name, r.StatusCode, b)
+		}
+	}
+	if r, _ := post(""); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("empty code: %d, want 400", r.StatusCode)
+	}
+}
+
+func TestAgentsBehindLatest(t *testing.T) {
+	srv, st, _ := setup(t)
+	ctx := context.Background()
+	must(t, st.UpdateAgentStatus(ctx, "agt_on", hub.AgentStatus{Version: "1.2.0"}))
+	must(t, st.UpdateAgentStatus(ctx, "agt_off", hub.AgentStatus{Version: "1.3.0"}))
+	// setup's server has no latest version: nobody is behind.
+	var agents []web.AgentView
+	get(t, srv.URL+"/api/v1/agents", http.StatusOK, &agents)
+	for _, a := range agents {
+		if a.Behind {
+			t.Errorf("%s behind with no latest version set", a.ID)
+		}
+	}
+
+	api := web.New(st, &fleet{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	api.SetLatestAgentVersion("1.3.0")
+	srv2 := httptest.NewServer(api)
+	defer srv2.Close()
+	get(t, srv2.URL+"/api/v1/agents", http.StatusOK, &agents)
+	for _, a := range agents {
+		if want := a.ID == "agt_on"; a.Behind != want {
+			t.Errorf("%s (version %s) behind = %v, want %v", a.ID, a.Version, a.Behind, want)
+		}
+	}
 }

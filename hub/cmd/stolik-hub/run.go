@@ -30,6 +30,7 @@ const usage = `usage:
   stolik-hub agent add --venue NAME [--time-zone ZONE] [--config FILE]
   stolik-hub agent list [--config FILE]
   stolik-hub agent revoke ID [--config FILE]
+  stolik-hub enroll --venue NAME [--time-zone ZONE] [--ttl 72h] [--config FILE]
   stolik-hub version`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New(usage)
 		}
 		return agentCmd(ctx, args[1], args[2:], stdout)
+	case "enroll":
+		return enrollCmd(ctx, args[1:], stdout)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
@@ -105,6 +108,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		},
 	})
 	api := web.New(store, gw, log.With("component", "api"))
+	latest := c.Agents.LatestVersion
+	if latest == "" {
+		latest = version
+	}
+	api.SetLatestAgentVersion(latest)
 	mux := http.NewServeMux()
 	mux.Handle("/agent/", gw)
 	mux.Handle("/", api)
@@ -153,9 +161,6 @@ func agentCmd(ctx context.Context, sub string, args []string, stdout io.Writer) 
 		}
 		if strings.TrimSpace(venue) == "" {
 			return errors.New("agent add: --venue is required (the restaurant's name)")
-		}
-		if _, err := time.LoadLocation(zone); err != nil {
-			return fmt.Errorf("agent add: --time-zone %q is not an IANA zone such as Europe/Moscow", zone)
 		}
 		store, err := openStore(c)
 		if err != nil {
@@ -207,26 +212,76 @@ func agentCmd(ctx context.Context, sub string, args []string, stdout io.Writer) 
 	return fmt.Errorf("unknown agent command %q\n%s", sub, usage)
 }
 
-// addAgent creates an agent for the venue named (by name or id), creating
-// the venue if it is new, and prints the credential once.
-func addAgent(ctx context.Context, store hub.Store, venue, zone string, stdout io.Writer) error {
-	venues, err := store.Venues(ctx)
+// enrollCmd prints a one-time code that an agent exchanges for its
+// credential with stolik-agent enroll.
+func enrollCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	var venue, zone string
+	var ttl time.Duration
+	c, _, err := loadConfig("enroll", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&venue, "venue", "", "venue name or id (created if new)")
+		fs.StringVar(&zone, "time-zone", "Europe/Moscow", "IANA time zone of a new venue")
+		fs.DurationVar(&ttl, "ttl", 72*time.Hour, "how long the code stays valid")
+	})
 	if err != nil {
 		return err
 	}
-	var v hub.Venue
-	for _, x := range venues {
-		if x.ID == venue || x.Name == venue {
-			v = x
-		}
+	if strings.TrimSpace(venue) == "" {
+		return errors.New("enroll: --venue is required (the restaurant's name)")
+	}
+	if ttl <= 0 {
+		return errors.New("enroll: --ttl must be positive, e.g. 72h")
+	}
+	store, err := openStore(c)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	v, err := findOrCreateVenue(ctx, store, venue, zone)
+	if err != nil {
+		return err
 	}
 	now := time.Now().UTC()
-	if v.ID == "" {
-		v = hub.Venue{ID: hub.NewID("ven"), Name: venue, TimeZone: zone, CreatedAt: now}
-		if err := store.CreateVenue(ctx, v); err != nil {
-			return fmt.Errorf("create venue: %w", err)
+	code, e := web.NewEnrollment(v.ID, now, ttl)
+	if err := store.CreateEnrollment(ctx, e); err != nil {
+		return fmt.Errorf("create enrollment: %w", err)
+	}
+	fmt.Fprintf(stdout, "venue_id: %s\ncode: %s\nexpires: %s\n", v.ID, code,
+		e.Expires.Format(time.RFC3339))
+	fmt.Fprintln(stdout, "# on the restaurant's server: stolik-agent enroll --hub <hub URL> --code "+code)
+	return nil
+}
+
+// findOrCreateVenue returns the venue with this name or id, creating it
+// if there is none.
+func findOrCreateVenue(ctx context.Context, store hub.Store, venue, zone string) (hub.Venue, error) {
+	if _, err := time.LoadLocation(zone); err != nil {
+		return hub.Venue{}, fmt.Errorf("--time-zone %q is not an IANA zone such as Europe/Moscow", zone)
+	}
+	venues, err := store.Venues(ctx)
+	if err != nil {
+		return hub.Venue{}, err
+	}
+	for _, x := range venues {
+		if x.ID == venue || x.Name == venue {
+			return x, nil
 		}
 	}
+	v := hub.Venue{ID: hub.NewID("ven"), Name: venue, TimeZone: zone, Mode: hub.ModeAPI,
+		CreatedAt: time.Now().UTC()}
+	if err := store.CreateVenue(ctx, v); err != nil {
+		return hub.Venue{}, fmt.Errorf("create venue: %w", err)
+	}
+	return v, nil
+}
+
+// addAgent creates an agent for the venue named (by name or id), creating
+// the venue if it is new, and prints the credential once.
+func addAgent(ctx context.Context, store hub.Store, venue, zone string, stdout io.Writer) error {
+	v, err := findOrCreateVenue(ctx, store, venue, zone)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
 	secret := hub.NewSecret()
 	a := hub.Agent{ID: hub.NewID("agt"), VenueID: v.ID, SecretHash: hub.HashSecret(secret), CreatedAt: now}
 	if err := store.CreateAgent(ctx, a); err != nil {

@@ -18,6 +18,8 @@ import (
 	"github.com/stolik/stolik/hub/bolt"
 	"github.com/stolik/stolik/hub/config"
 	"github.com/stolik/stolik/hub/gateway"
+	"github.com/stolik/stolik/hub/postgres"
+	"github.com/stolik/stolik/hub/schedule"
 	"github.com/stolik/stolik/hub/web"
 	"github.com/stolik/stolik/shared/wire"
 )
@@ -31,6 +33,7 @@ const usage = `usage:
   stolik-hub agent list [--config FILE]
   stolik-hub agent revoke ID [--config FILE]
   stolik-hub enroll --venue NAME [--time-zone ZONE] [--ttl 72h] [--config FILE]
+  stolik-hub migrate [--config FILE]
   stolik-hub version`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -47,6 +50,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return agentCmd(ctx, args[1], args[2:], stdout)
 	case "enroll":
 		return enrollCmd(ctx, args[1:], stdout)
+	case "migrate":
+		c, _, err := loadConfig("migrate", args[1:], nil)
+		if err != nil {
+			return err
+		}
+		if c.DatabaseURL == "" {
+			return errors.New("migrate: no database_url; the embedded store migrates itself on start")
+		}
+		from, to, err := postgres.Migrate(ctx, c.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "database schema at version %d (was %d)\n", to, from)
+		return nil
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
@@ -76,11 +93,31 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-func openStore(c config.Config) (hub.Store, error) {
+// openStore opens the PostgreSQL store when the config names a database,
+// else the embedded one in the data directory.
+func openStore(ctx context.Context, c config.Config, log *slog.Logger) (hub.Store, error) {
+	if c.DatabaseURL != "" {
+		return postgres.Open(ctx, postgres.Config{
+			URL:              c.DatabaseURL,
+			MaxConns:         c.Database.MaxConns,
+			StatementTimeout: c.Database.StatementTimeout,
+			StartupRetry:     c.Database.StartupRetry,
+			Logger:           log.With("component", "postgres"),
+		})
+	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	return bolt.Open(filepath.Join(c.DataDir, "hub.db"), bolt.Options{Timeout: time.Second})
+}
+
+// replicaName is the configured replica name, or host name and process id.
+func replicaName(c config.Config) string {
+	if c.Replica != "" {
+		return c.Replica
+	}
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
@@ -90,13 +127,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := newLogger(stderr, c.Log.Level)
 
-	store, err := openStore(c)
+	store, err := openStore(ctx, c, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	replica := replicaName(c)
 
 	gw := gateway.New(store, gateway.Options{
+		Replica:      replica,
 		Logger:       log.With("component", "gateway"),
 		SendQueue:    c.Agents.SendQueue,
 		PingInterval: c.Agents.Heartbeat,
@@ -122,8 +161,24 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("listen on %s: %w", c.Listen, err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	storeKind := "embedded"
+	if c.DatabaseURL != "" {
+		storeKind = "postgres"
+	}
 	log.Info("hub listening", "addr", ln.Addr().String(), "version", version,
-		"store", "embedded", "data_dir", c.DataDir)
+		"store", storeKind, "replica", replica)
+
+	// Background work: scheduled jobs, and on PostgreSQL the wake-ups for
+	// commands created on other replicas.
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	jobs := schedule.New(store, schedule.Options{Logger: log.With("component", "schedule")})
+	jobs.Handle(hub.JobExpireCommands, schedule.ExpireCommands(store, time.Now,
+		log.With("component", "schedule")))
+	go jobs.Run(bg)
+	if pg, ok := store.(*postgres.Store); ok {
+		go routeCommands(bg, pg, gw, log.With("component", "routing"))
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -134,6 +189,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 
 	log.Info("hub stopping")
+	stopBG()
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
 	// Agents first: their connections are hijacked, so Shutdown does not
@@ -162,7 +218,7 @@ func agentCmd(ctx context.Context, sub string, args []string, stdout io.Writer) 
 		if strings.TrimSpace(venue) == "" {
 			return errors.New("agent add: --venue is required (the restaurant's name)")
 		}
-		store, err := openStore(c)
+		store, err := openStore(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			return err
 		}
@@ -173,7 +229,7 @@ func agentCmd(ctx context.Context, sub string, args []string, stdout io.Writer) 
 		if err != nil {
 			return err
 		}
-		store, err := openStore(c)
+		store, err := openStore(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			return err
 		}
@@ -198,7 +254,7 @@ func agentCmd(ctx context.Context, sub string, args []string, stdout io.Writer) 
 		if fs.NArg() != 1 {
 			return errors.New("agent revoke: name one agent id")
 		}
-		store, err := openStore(c)
+		store, err := openStore(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			return err
 		}
@@ -231,7 +287,7 @@ func enrollCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if ttl <= 0 {
 		return errors.New("enroll: --ttl must be positive, e.g. 72h")
 	}
-	store, err := openStore(c)
+	store, err := openStore(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}

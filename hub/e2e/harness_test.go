@@ -19,6 +19,7 @@ import (
 
 	"github.com/stolik/stolik/agent"
 	"github.com/stolik/stolik/hub"
+	"github.com/stolik/stolik/hub/postgres/pgtest"
 )
 
 var bins struct {
@@ -44,7 +45,9 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
-	code := m.Run()
+	// pgtest.Run stops the throwaway PostgreSQL cluster, if a test
+	// started one.
+	code := pgtest.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

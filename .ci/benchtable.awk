@@ -6,6 +6,10 @@ BEGIN {
 	target["BenchmarkDrain"] = ">= 20,000 changes/s; 1,000,000 backlog in < 120 s"
 	target["BenchmarkIdleConnections"] = "<= 20,000 bytes per idle connection (plain gorilla: ~22,600)"
 	target["BenchmarkAgentIdle"] = "<= 30 MB RSS; <= 0.5% of one core"
+	target["BenchmarkHotBooking"] = "0 overlaps; >= 1,000 attempts/s; ratio to plain INSERT >= 0.5"
+	target["BenchmarkIngest/insert"] = ">= 20,000 events/s"
+	target["BenchmarkIngest/update"] = ">= 20,000 events/s"
+	target["BenchmarkIngestRouting"] = "ratio with routing across two replicas >= 0.9"
 }
 /^pkg:/ { pkg = $2; next }
 /^Benchmark/ {

@@ -29,7 +29,7 @@ func (s *Store) Blocks(ctx context.Context, venueID string, from, to time.Time) 
 		if err != nil {
 			return err
 		}
-		list, err = s.findBlocks(tx, v, from, to, nil, "")
+		list, err = s.findBlocks(tx, v, from, to, nil, hub.Booking{})
 		return err
 	})
 	if err != nil {
@@ -40,11 +40,12 @@ func (s *Store) Blocks(ctx context.Context, venueID string, from, to time.Time) 
 
 // findBlocks returns, in Blocks order, the blocks at venue v that overlap
 // [from, to), on the given tables (every table when tables is nil). When
-// self is set, the blocks of booking self and of RMS reservations made for
-// it are left out: they never conflict with it. An empty range blocks
-// nothing.
+// self.ID is set, the blocks of booking self and of the RMS reservation made
+// for it (its BookingID is self's, or it is self's ReservationID) are left
+// out: they never conflict with it. An empty range blocks nothing; a
+// reservation without a duration blocks for the policy's turn time.
 func (s *Store) findBlocks(tx *bbolt.Tx, v hub.Venue, from, to time.Time, tables []string,
-	self string) ([]hub.Block, error) {
+	self hub.Booking) ([]hub.Block, error) {
 	var list []hub.Block
 	add := func(ids []string, start, end time.Time, kind hub.BlockKind, ref string) {
 		if !end.After(start) || !start.Before(to) || !end.After(from) {
@@ -63,7 +64,7 @@ func (s *Store) findBlocks(tx *bbolt.Tx, v hub.Venue, from, to time.Time, tables
 			// Keys are end then id: seek past bookings that ended by from.
 			c := held.Bucket(table).Cursor()
 			for k, start := c.Seek(timeKey(from)); k != nil; k, start = c.Next() {
-				if id := string(k[timeKeyLen:]); id != self {
+				if id := string(k[timeKeyLen:]); id != self.ID || self.ID == "" {
 					add([]string{string(table)}, keyTime(start), keyTime(k),
 						hub.BlockBooking, id)
 				}
@@ -87,9 +88,14 @@ func (s *Store) findBlocks(tx *bbolt.Tx, v hub.Venue, from, to time.Time, tables
 		return nil, err
 	}
 	for _, r := range m.reservations {
-		if r.Status != wire.ReservationCancelled && (self == "" || r.BookingID != self) {
-			add(r.TableIDs, r.Start, r.Start.Add(time.Duration(r.Duration)),
-				hub.BlockReservation, r.ID)
+		mine := self.ID != "" && (r.BookingID == self.ID ||
+			self.ReservationID != "" && r.ID == self.ReservationID)
+		if r.Status != wire.ReservationCancelled && !mine {
+			d := time.Duration(r.Duration)
+			if d <= 0 {
+				d = v.Policy.TurnTime(r.Guests)
+			}
+			add(r.TableIDs, r.Start, r.Start.Add(d), hub.BlockReservation, r.ID)
 		}
 	}
 	for _, o := range m.orders {
@@ -167,6 +173,7 @@ type reservationTimes struct {
 	TableIDs  []string               `json:"table_ids"`
 	Start     time.Time              `json:"start"`
 	Duration  wire.Duration          `json:"duration"`
+	Guests    int                    `json:"guests"`
 	Status    wire.ReservationStatus `json:"status"`
 	BookingID string                 `json:"booking_id"`
 }

@@ -138,7 +138,7 @@ func logEvent(tx *bbolt.Tx, e hub.BookingEvent) error {
 // CreateBooking stores a new booking and the first line of its audit log.
 // In the same write transaction, which bbolt runs one at a time, it
 // refuses with a *hub.ConflictError a booking that overlaps any block on
-// its tables, other than RMS reservations made for it (by BookingID).
+// its tables, other than the RMS reservation made for it.
 //
 // A booking with the IdempotencyKey of an earlier one at the venue returns
 // that one and hub.ErrExists, whatever else it asks for. A booking with a
@@ -168,7 +168,7 @@ func (s *Store) CreateBooking(ctx context.Context, b hub.Booking, actor string) 
 			return hub.ErrExists
 		}
 
-		blocks, err := s.findBlocks(tx, v, b.Start, b.End, b.TableIDs, b.ID)
+		blocks, err := s.findBlocks(tx, v, b.Start, b.End, b.TableIDs, b)
 		if err != nil {
 			return err
 		}
@@ -340,7 +340,7 @@ func (s *Store) TransitionBooking(ctx context.Context, id string, tr hub.Transit
 			if err != nil {
 				return err
 			}
-			blocks, err := s.findBlocks(tx, v, b.Start, b.End, b.TableIDs, b.ID)
+			blocks, err := s.findBlocks(tx, v, b.Start, b.End, b.TableIDs, b)
 			if err != nil {
 				return err
 			}

@@ -167,11 +167,22 @@ func BenchmarkIngest(b *testing.B) {
 
 // benchIngest runs the benchmark; venueSize 0 means every event is new.
 func benchIngest(b *testing.B, venueSize uint64, move bool) {
+	perSec, bytesPerEvent := ingest(b, venueSize, move, nil)
+	b.ReportMetric(perSec, "events/s")
+	b.ReportMetric(bytesPerEvent, "bytes/event")
+}
+
+// ingest applies b.N*10 batches of 1000 events and returns events/s and
+// bytes per event. background, if not nil, starts work that runs beside the
+// timed ingest (on the same database) and returns a func that stops it.
+func ingest(b *testing.B, venueSize uint64, move bool,
+	background func(url string) (stop func())) (float64, float64) {
 	const size, batchesPerOp = 1000, 10
 	ctx := context.Background()
-	s := open(b, pgtest.URL(b))
+	url := pgtest.URL(b)
+	s := open(b, url)
 	defer s.Close()
-	seedAgent(b, s, "agt_1")
+	seedAgent(b, s, "agt_1", "agt_2")
 
 	event := func(seq uint64) wire.Event {
 		n := seq
@@ -231,7 +242,12 @@ func benchIngest(b *testing.B, venueSize uint64, move bool) {
 		}
 	}
 
+	stop := func() {}
+	if background != nil {
+		stop = background(url)
+	}
 	b.ResetTimer()
+	begin := time.Now()
 	for _, events := range batches {
 		res, err := s.ApplyBatch(ctx, "agt_1", events)
 		if err != nil {
@@ -241,9 +257,10 @@ func benchIngest(b *testing.B, venueSize uint64, move bool) {
 			b.Fatalf("batch: %+v", res)
 		}
 	}
+	elapsed := time.Since(begin)
 	b.StopTimer()
+	stop()
 
 	events := float64(len(batches) * size)
-	b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(bytes)/events, "bytes/event")
+	return events / elapsed.Seconds(), float64(bytes) / events
 }

@@ -222,7 +222,13 @@ func testBookingConflicts(t *testing.T, s hub.Store) {
 		order("o2", "t06", 0, 4),
 		res("r4", "t07", wire.ReservationSeated, ""),
 		order("o4", "t08", 90*time.Minute, 8),
+		// An RMS that gives no duration: the policy's turn time for 2.
+		reservationEvent(t, 0, wire.Reservation{ID: "r5", TableIDs: []string{"t10"},
+			Start: t0.Add(2 * h), Guests: 2, Status: wire.ReservationNew}),
+		res("r6", "t11", wire.ReservationConfirmed, ""),
 	)
+	withReservation := booking("bkg_19", v.ID, 2*h, h, "t11")
+	withReservation.ReservationID = "r6"
 
 	tests := []struct {
 		name  string
@@ -258,6 +264,9 @@ func testBookingConflicts(t *testing.T, s hub.Store) {
 		{"several blocks", booking("bkg_16", v.ID, 2*h, h, "t08", "t07"),
 			busy("t07", 2*h, 3*h, hub.BlockReservation, "r4")},
 		{"table the mirror does not know", booking("bkg_17", v.ID, 2*h, h, "t99"), nil},
+		{"reservation without a duration", booking("bkg_20", v.ID, 150*time.Minute, h, "t10"),
+			busy("t10", 2*h, 3*h, hub.BlockReservation, "r5")},
+		{"reservation that is this booking's", withReservation, nil},
 		{"same tables at another venue", booking("bkg_18", w.ID, 2*h, 2*h, "t01", "t02",
 			"t05", "t06", "t07", "t08"), nil},
 	}

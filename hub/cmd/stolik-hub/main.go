@@ -13,6 +13,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// Venues' zones must be known even where the host has no zoneinfo
+	// (a minimal container, Windows).
+	_ "time/tzdata"
 )
 
 func main() {

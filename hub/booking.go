@@ -163,6 +163,17 @@ type Transition struct {
 	Start, End time.Time
 }
 
+// Changes reports whether t carries something for b beyond its state: a
+// reservation id b does not have, or other tables or times. Such a
+// transition to the state b is in still applies (the RMS moved a confirmed
+// booking, or reported its reservation), and is logged.
+func (t Transition) Changes(b Booking) bool {
+	return t.ReservationID != "" && t.ReservationID != b.ReservationID ||
+		len(t.TableIDs) > 0 && !slices.Equal(t.TableIDs, b.TableIDs) ||
+		!t.Start.IsZero() && !t.Start.Equal(b.Start) ||
+		!t.End.IsZero() && !t.End.Equal(b.End)
+}
+
 // BookingEvent is one line of a booking's append-only audit log.
 type BookingEvent struct {
 	BookingID string       `json:"booking_id"`

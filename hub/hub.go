@@ -191,9 +191,11 @@ type Store interface {
 	Bookings(ctx context.Context, q BookingQuery) ([]Booking, error)
 	// TransitionBooking moves a booking to t.To and records the move in
 	// the audit log. Moving to the state it is in changes nothing and
-	// logs nothing (idempotent); a move CanMove does not allow is
-	// ErrBadTransition. Leaving an active state frees the tables; new
-	// tables or times are checked like CreateBooking.
+	// logs nothing (idempotent), unless t.Changes the booking: then the
+	// new reservation id, tables or times are applied and logged. A move
+	// CanMove does not allow is ErrBadTransition. Leaving an active state
+	// frees the tables; new tables or times are checked like
+	// CreateBooking.
 	TransitionBooking(ctx context.Context, id string, t Transition) (Booking, error)
 	// BookingHistory returns a booking's audit log, oldest first.
 	BookingHistory(ctx context.Context, id string) ([]BookingEvent, error)

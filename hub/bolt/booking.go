@@ -296,7 +296,8 @@ func (s *Store) Bookings(ctx context.Context, q hub.BookingQuery) ([]hub.Booking
 }
 
 // TransitionBooking moves a booking to tr.To and logs the move. A booking
-// already in tr.To is returned unchanged, and nothing is logged. A move
+// already in tr.To is returned unchanged, and nothing is logged, unless
+// tr.Changes it (see hub.Transition). A move
 // hub.CanMove refuses is hub.ErrBadTransition; new tables or times that
 // overlap a block (other than the booking itself and the RMS reservations
 // made for it) are a *hub.ConflictError, and an empty time range
@@ -310,10 +311,10 @@ func (s *Store) TransitionBooking(ctx context.Context, id string, tr hub.Transit
 			return err
 		}
 		b = old
-		if old.State == tr.To {
+		if old.State == tr.To && !tr.Changes(old) {
 			return errRollback
 		}
-		if !hub.CanMove(old.State, tr.To) {
+		if old.State != tr.To && !hub.CanMove(old.State, tr.To) {
 			return fmt.Errorf("%w: from %s to %q", hub.ErrBadTransition, old.State, tr.To)
 		}
 

@@ -285,11 +285,11 @@ func (s *Store) TransitionBooking(ctx context.Context, id string, t hub.Transiti
 		if err != nil {
 			return err
 		}
-		if cur.State == t.To {
+		if cur.State == t.To && !t.Changes(cur) {
 			out = cur
 			return nil
 		}
-		if !hub.CanMove(cur.State, t.To) {
+		if cur.State != t.To && !hub.CanMove(cur.State, t.To) {
 			return fmt.Errorf("from %s to %s: %w", cur.State, t.To, hub.ErrBadTransition)
 		}
 

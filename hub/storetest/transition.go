@@ -226,4 +226,24 @@ func testBookingMove(t *testing.T, s hub.Store) {
 		Actor: "rms", At: t0, Start: bE.End})
 	wantErr(t, "move to an empty range", err, hub.ErrInvalid)
 	wantBooking(t, s, bE)
+
+	// The RMS moves a confirmed booking: same state, new time, applied and
+	// logged; the same news again changes nothing.
+	bF := booking("bkg_f", v.ID, 8*h, h, "t05")
+	createBooking(t, s, bF)
+	later := hub.Transition{To: bF.State, Actor: "rms", At: t0.Add(3 * h),
+		ReservationID: "r9", Start: t0.Add(9 * h), End: t0.Add(10 * h)}
+	moved = transition(t, s, bF.ID, later)
+	created, err := s.BookingHistory(ctx, bF.ID)
+	wantErr(t, "history", err, nil)
+	bF.ReservationID, bF.Start, bF.End, bF.UpdatedAt = "r9", t0.Add(9*h), t0.Add(10*h),
+		t0.Add(3*h)
+	diff(t, "booking moved by the RMS", moved, bF)
+	if len(created) != 2 || created[1].From != bF.State || created[1].To != bF.State {
+		t.Errorf("history after a same-state move: %+v, want the creation and the move",
+			created)
+	}
+	again := transition(t, s, bF.ID, later)
+	diff(t, "the same move again", again, bF)
+	wantHistory(t, s, bF.ID, created...)
 }

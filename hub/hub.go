@@ -74,6 +74,18 @@ type VenueState struct {
 	Reservations []wire.Reservation `json:"reservations"`
 }
 
+// NewVenueState returns the mirror of a venue that has nothing yet: empty
+// lists, not nil, so that it encodes as [] rather than null.
+func NewVenueState(venueID string) VenueState {
+	return VenueState{
+		VenueID:      venueID,
+		Halls:        []wire.Hall{},
+		Tables:       []wire.Table{},
+		Orders:       []wire.Order{},
+		Reservations: []wire.Reservation{},
+	}
+}
+
 // CommandState is where a command for an agent stands.
 type CommandState string
 

@@ -128,13 +128,7 @@ func (s *Store) ResetMirror(ctx context.Context, agentID string, seq uint64) err
 // lists, not nil, for what the venue has none of). It returns
 // hub.ErrNotFound for an unknown venue.
 func (s *Store) VenueState(ctx context.Context, venueID string) (hub.VenueState, error) {
-	st := hub.VenueState{
-		VenueID:      venueID,
-		Halls:        []wire.Hall{},
-		Tables:       []wire.Table{},
-		Orders:       []wire.Order{},
-		Reservations: []wire.Reservation{},
-	}
+	st := hub.NewVenueState(venueID)
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketVenues).Get([]byte(venueID)) == nil {
 			return fmt.Errorf("venue %q: %w", venueID, hub.ErrNotFound)

@@ -412,13 +412,7 @@ func (s *Store) ResetMirror(ctx context.Context, agentID string, seq uint64) err
 // VenueState returns the mirror of a venue, each list ordered by id (empty
 // lists, not nil). It returns hub.ErrNotFound for an unknown venue.
 func (s *Store) VenueState(ctx context.Context, venueID string) (hub.VenueState, error) {
-	st := hub.VenueState{
-		VenueID:      venueID,
-		Halls:        []wire.Hall{},
-		Tables:       []wire.Table{},
-		Orders:       []wire.Order{},
-		Reservations: []wire.Reservation{},
-	}
+	st := hub.NewVenueState(venueID)
 	// One query; the venue's own row says it exists.
 	rows, err := s.pool.Query(ctx, `
 		SELECT '', id, NULL FROM venues WHERE id = $1

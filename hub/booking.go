@@ -235,3 +235,20 @@ const JobExpireCommands = "commands.expire"
 func CommandExpiryJob(c Command) Job {
 	return Job{ID: "expire-" + c.ID, Kind: JobExpireCommands, RunAt: c.Expires}
 }
+
+// APIKey lets a program (another booking platform, a venue's website, the
+// staff's phone-booking tool) use the HTTP API for some venues: one venue,
+// or several for a chain. Only the key's hash is kept.
+type APIKey struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	KeyHash   []byte     `json:"-"`
+	VenueIDs  []string   `json:"venue_ids"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Allows reports whether the key may act for venueID.
+func (k APIKey) Allows(venueID string) bool {
+	return k.RevokedAt == nil && slices.Contains(k.VenueIDs, venueID)
+}

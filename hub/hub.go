@@ -237,6 +237,16 @@ type Store interface {
 	// An unknown, used or expired code is ErrEnrollment.
 	RedeemEnrollment(ctx context.Context, codeHash []byte, now time.Time, a Agent) (Agent, error)
 
+	// CreateAPIKey stores a key; ErrExists if its id or hash is taken,
+	// ErrNotFound if one of its venues does not exist, ErrInvalid without
+	// venues or hash.
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// APIKeyByHash returns the key with this hash, revoked or not, its
+	// venues sorted.
+	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)
+	// RevokeAPIKey marks a key revoked; revoking twice keeps the first time.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+
 	Close() error
 }
 

@@ -62,7 +62,7 @@ import (
 
 // SchemaVersion is the newest layout this build reads and writes. Open
 // migrates an older file to it and refuses a newer one.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 var _ hub.Store = (*Store)(nil)
 
@@ -93,6 +93,8 @@ var (
 	bucketJobs          = []byte("jobs")
 	bucketJobTimes      = []byte("job_times")
 	bucketEnrollments   = []byte("enrollments")
+	bucketAPIKeys       = []byte("api_keys")       // id -> key
+	bucketAPIKeyHashes  = []byte("api_key_hashes") // hash -> id
 
 	keySchema = []byte("schema_version")
 )
@@ -113,6 +115,10 @@ var migrations = []func(tx *bbolt.Tx) error{
 			bucketBookingStarts, bucketBookingSpans, bucketGuestBookings, bucketBookingTables,
 			bucketBookingKeys, bucketBookingEvents, bucketGuests, bucketTelegram, bucketJobs,
 			bucketJobTimes, bucketEnrollments)
+	},
+	// 2 → 3: API keys.
+	func(tx *bbolt.Tx) error {
+		return createBuckets(tx, bucketAPIKeys, bucketAPIKeyHashes)
 	},
 }
 

@@ -53,7 +53,7 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("migrate a fresh database: %d to %d, %v; want 0 to %d", from, to, err, known)
 	}
 	want := []string{
-		"agents", "booking_events", "booking_tables", "bookings", "commands", "enrollments",
+		"agents", "api_key_venues", "api_keys", "booking_events", "booking_tables", "bookings", "commands", "enrollments",
 		"goose_db_version", "guests", "jobs", "mirror_halls", "mirror_orders",
 		"mirror_reservations", "mirror_tables", "table_groups",
 		"table_settings", "venues",

@@ -110,6 +110,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"Jobs", testJobs},
 		{"JobsConcurrentClaim", testJobsConcurrentClaim},
 		{"Enrollment", testEnrollment},
+		{"APIKeys", testAPIKeys},
 		{"EnrollmentRace", testEnrollmentRace},
 	}
 	for _, tc := range tests {

@@ -55,6 +55,7 @@ type conn struct {
 
 	// Owned by the reader (and the goroutine it waits for).
 	hello   bool            // the agent's hello was accepted
+	venueID string          // the agent's venue, from hello on
 	status  hub.AgentStatus // what the store holds, to refresh LastSeen
 	savedAt time.Time       // when status was last written
 

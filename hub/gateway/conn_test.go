@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -562,5 +564,45 @@ func TestMissingPongs(t *testing.T) {
 			t.Fatalf("answering agent closed after %v", time.Since(start))
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestHooks: the booking service hears of applied batches (with the
+// agent's venue) and of stored command results, once each.
+func TestHooks(t *testing.T) {
+	var mu sync.Mutex
+	var applied []string
+	var results []string
+	e := newEnv(t, nil, gateway.Options{
+		OnApplied: func(agentID, venueID string) {
+			mu.Lock()
+			defer mu.Unlock()
+			applied = append(applied, agentID+"@"+venueID)
+		},
+		OnResult: func(agentID string, c hub.Command, r wire.Result) {
+			mu.Lock()
+			defer mu.Unlock()
+			results = append(results, fmt.Sprintf("%s:%s:%v", agentID, c.ID, r.OK))
+		},
+	})
+	secret := addAgent(t, e.store, "agt_a")
+	enqueue(t, e.store, "agt_a", "cmd_1", time.Now(), `{}`)
+	ws, _ := e.connect(t, "agt_a", secret)
+	expectCommand(t, ws, "cmd_1")
+
+	sendBatch(t, ws, events(1, 2))
+	expectAck(t, ws, 2)
+	sendBatch(t, ws, events(1, 2)) // a duplicate changes nothing: no hook
+	expectAck(t, ws, 2)
+	send(t, ws, wire.TypeResult, wire.Result{CommandID: "cmd_1", OK: true})
+	expect(t, ws, wire.TypeResultAck, &wire.ResultAck{})
+
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"agt_a@" + testVenue}; !slices.Equal(applied, want) {
+		t.Errorf("applied hooks %v, want %v", applied, want)
+	}
+	if want := []string{"agt_a:cmd_1:true"}; !slices.Equal(results, want) {
+		t.Errorf("result hooks %v, want %v", results, want)
 	}
 }

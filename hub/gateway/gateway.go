@@ -69,6 +69,12 @@ type Options struct {
 	PingInterval, PongWait, WriteWait time.Duration
 	// Settings are sent to every agent in Welcome.
 	Settings wire.Settings
+	// OnApplied, if set, is called after a batch that changed the mirror
+	// of an agent's venue was applied and acked; OnResult after a command
+	// result was stored. They run on the connection's reader: they must
+	// return quickly (hand the work to another goroutine).
+	OnApplied func(agentID, venueID string)
+	OnResult  func(agentID string, c hub.Command, r wire.Result)
 	// Replica names this hub process; it is recorded as the holder of each
 	// agent's connection, so that other replicas know where it is.
 	Replica string

@@ -116,6 +116,7 @@ func (c *conn) handleHello(env wire.Envelope) {
 	}
 	c.savedAt = now
 	c.hello = true
+	c.venueID = a.VenueID
 
 	c.send(wire.TypeWelcome, wire.Welcome{
 		Protocol:   h.Protocol,
@@ -183,6 +184,9 @@ func (c *conn) handleBatch(env wire.Envelope) {
 	c.g.stats.events.Add(uint64(res.Applied))
 	c.g.stats.duplicates.Add(uint64(res.Skipped))
 	c.send(wire.TypeAck, wire.Ack{Seq: res.Seq})
+	if res.Applied > 0 && c.g.opts.OnApplied != nil {
+		c.g.opts.OnApplied(c.agentID, c.venueID)
+	}
 }
 
 func (c *conn) handleStatus(env wire.Envelope) {
@@ -221,4 +225,10 @@ func (c *conn) handleResult(env wire.Envelope) {
 		c.g.stats.results.Add(1)
 	}
 	c.send(wire.TypeResultAck, wire.ResultAck{CommandID: r.CommandID})
+	if err == nil && c.g.opts.OnResult != nil {
+		// The stored command, with the first result if this one repeats it.
+		if cmd, err := c.g.store.Command(c.g.ctx, r.CommandID); err == nil && cmd.Result != nil {
+			c.g.opts.OnResult(c.agentID, cmd, *cmd.Result)
+		}
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/stolik/stolik/hub"
 	"github.com/stolik/stolik/hub/bolt"
 	"github.com/stolik/stolik/hub/config"
+	"github.com/stolik/stolik/hub/desk"
 	"github.com/stolik/stolik/hub/gateway"
 	"github.com/stolik/stolik/hub/postgres"
 	"github.com/stolik/stolik/hub/schedule"
@@ -134,7 +135,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	defer store.Close()
 	replica := replicaName(c)
 
+	// The booking service and the gateway know each other: the gateway
+	// tells it of results and applied batches, it pokes agents through
+	// the gateway. Hooks only run once connections are served.
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	var follow *bookings
 	gw := gateway.New(store, gateway.Options{
+		OnApplied: func(agentID, venueID string) { follow.applied(agentID, venueID) },
+		OnResult: func(agentID string, cmd hub.Command, r wire.Result) {
+			follow.result(bg)(agentID, cmd, r)
+		},
 		Replica:      replica,
 		Logger:       log.With("component", "gateway"),
 		SendQueue:    c.Agents.SendQueue,
@@ -146,6 +157,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			Window:       c.Agents.Window,
 		},
 	})
+	bookingDesk := desk.New(store, gw, desk.Options{Logger: log.With("component", "desk"),
+		Replica: replica})
+	follow = newBookings(bookingDesk, log.With("component", "desk"))
+	go follow.run(bg)
 	api := web.New(store, gw, log.With("component", "api"))
 	latest := c.Agents.LatestVersion
 	if latest == "" {
@@ -170,11 +185,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	// Background work: scheduled jobs, and on PostgreSQL the wake-ups for
 	// commands created on other replicas.
-	bg, stopBG := context.WithCancel(context.Background())
-	defer stopBG()
 	jobs := schedule.New(store, schedule.Options{Logger: log.With("component", "schedule")})
 	jobs.Handle(hub.JobExpireCommands, schedule.ExpireCommands(store, time.Now,
 		log.With("component", "schedule")))
+	for kind, h := range bookingDesk.Handlers() {
+		jobs.Handle(kind, h)
+	}
 	go jobs.Run(bg)
 	if pg, ok := store.(*postgres.Store); ok {
 		go routeCommands(bg, pg, gw, log.With("component", "routing"))

@@ -64,6 +64,9 @@ type Sim struct {
 	Step           time.Duration `yaml:"step"`
 	ChangesPerStep int           `yaml:"changes_per_step"`
 	Steps          int           `yaml:"steps"`
+	// RefuseEvery refuses every n-th reservation the hub asks for, to show
+	// a refusal (0: never).
+	RefuseEvery int `yaml:"refuse_every"`
 }
 
 // Outbox bounds the durable buffer.

@@ -95,7 +95,7 @@ func NewConnector(c config.Config) (agent.Connector, error) {
 		s := c.Connector.Sim
 		return sim.New(sim.Config{
 			Seed: s.Seed, Halls: s.Halls, Tables: s.Tables, Start: s.Start, Step: s.Step,
-			ChangesPerStep: s.ChangesPerStep, Steps: s.Steps,
+			ChangesPerStep: s.ChangesPerStep, Steps: s.Steps, RefuseEvery: s.RefuseEvery,
 			StateFile: filepath.Join(c.DataDir, "sim-reservations.json"),
 		})
 	}

@@ -59,6 +59,10 @@ type Config struct {
 	StateFile string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// RefuseEvery makes every n-th new reservation request refused, as if
+	// a phone booking had taken the table a moment before (0: never). It
+	// lets tests and the demo show a refusal on demand.
+	RefuseEvery int
 }
 
 // Venue is a simulated venue. It is safe for concurrent use.
@@ -71,6 +75,7 @@ type Venue struct {
 	model   *model             // guarded by mu; advanced lazily
 	down    error              // guarded by mu
 	created map[string]*record // guarded by mu; by booking id
+	asked   int                // guarded by mu; new reservation requests seen
 }
 
 var (
@@ -119,6 +124,9 @@ func (c *Config) withDefaults() error {
 	if c.ChangesPerStep < 0 {
 		bad("ChangesPerStep is %d, want 0 (default %d) or more",
 			c.ChangesPerStep, DefaultChangesPerStep)
+	}
+	if c.RefuseEvery < 0 {
+		bad("RefuseEvery is %d, want 0 (never) or more", c.RefuseEvery)
 	}
 	if c.Steps < 0 {
 		bad("Steps is %d, want 0 (no end) or more", c.Steps)

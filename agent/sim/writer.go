@@ -80,6 +80,12 @@ func (v *Venue) CreateReservation(ctx context.Context, req wire.ReservationReque
 		return rec.clone(), nil
 	}
 
+	v.asked++
+	if v.cfg.RefuseEvery > 0 && v.asked%v.cfg.RefuseEvery == 0 {
+		return wire.Reservation{}, refused("table %s was just taken by a phone booking",
+			strings.Join(req.TableIDs, ", "))
+	}
+
 	res := wire.Reservation{
 		ID:        createdPrefix + req.BookingID,
 		TableIDs:  slices.Sorted(slices.Values(req.TableIDs)),

@@ -3,8 +3,10 @@ package sim_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -381,4 +383,31 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestRefuseEvery(t *testing.T) {
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	v, err := sim.New(sim.Config{Seed: 1, Tables: 10, Start: start, RefuseEvery: 2,
+		Now: func() time.Time { return start }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var refused []string
+	for i, table := range []string{"t-01", "t-02", "t-03", "t-04"} {
+		req := wire.ReservationRequest{BookingID: fmt.Sprint("bk_", i), TableIDs: []string{table},
+			Start: start.Add(50 * time.Hour), Duration: wire.Duration(time.Hour), Guests: 1}
+		if _, err := v.CreateReservation(ctx, req); err != nil {
+			if !errors.Is(err, agent.ErrRefused) {
+				t.Fatalf("%s: %v, want a refusal", table, err)
+			}
+			refused = append(refused, table)
+		}
+	}
+	if want := []string{"t-02", "t-04"}; !slices.Equal(refused, want) {
+		t.Errorf("refused %v, want every second request: %v", refused, want)
+	}
+	if _, err := sim.New(sim.Config{RefuseEvery: -1}); err == nil {
+		t.Error("RefuseEvery -1 accepted")
+	}
 }

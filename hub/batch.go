@@ -9,8 +9,10 @@ import (
 	"github.com/stolik/stolik/shared/wire"
 )
 
-// ErrInvalid is wrapped by errors about a batch that can never be applied.
-var ErrInvalid = errors.New("invalid batch")
+// ErrInvalid is wrapped by errors about input that can never be accepted:
+// a batch that cannot be applied, a booking that breaks the rules every
+// store enforces.
+var ErrInvalid = errors.New("invalid")
 
 // CheckBatch validates a batch of agent events before it is applied:
 // sequences above zero and strictly increasing (gaps allowed), and for every
@@ -21,15 +23,15 @@ func CheckBatch(events []wire.Event) error {
 	var prev uint64
 	for i, e := range events {
 		if e.Seq == 0 {
-			return fmt.Errorf("%w: event %d of the batch has sequence 0", ErrInvalid, i)
+			return fmt.Errorf("%w batch: event %d has sequence 0", ErrInvalid, i)
 		}
 		if e.Seq <= prev {
-			return fmt.Errorf("%w: sequence %d follows %d: events must be in increasing order",
-				ErrInvalid, e.Seq, prev)
+			return fmt.Errorf("%w batch: sequence %d follows %d: events must be in increasing "+
+				"order", ErrInvalid, e.Seq, prev)
 		}
 		prev = e.Seq
 		if err := checkEvent(e); err != nil {
-			return fmt.Errorf("%w: event %d (%s): %v", ErrInvalid, e.Seq, e.Key(), err)
+			return fmt.Errorf("%w batch: event %d (%s): %v", ErrInvalid, e.Seq, e.Key(), err)
 		}
 	}
 	return nil

@@ -102,7 +102,7 @@ func (b Booking) Validate() error {
 		errs = append(errs, fmt.Errorf("a booking starts held, requested or confirmed, not %q", b.State))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return fmt.Errorf("%w booking: %w", ErrInvalid, err)
 	}
 	return nil
 }

@@ -1,8 +1,23 @@
-// Package web serves the hub's HTTP API: health, the fleet of agents and the
-// mirrored state of each venue. Later the dashboard lives here too.
+// Package web serves the hub's HTTP API: health, the fleet of agents, the
+// mirrored state of each venue and, under /api/v1/venues/{id}/... and
+// /api/v1/bookings/..., table bookings. Later the dashboard lives here too.
+// GET /api/v1/openapi.json serves the OpenAPI 3 document of the API.
 //
 // Responses are JSON. Errors are {"error": "..."} with a status code that
 // says whose fault it was: 4xx for the caller, 5xx for the hub.
+//
+// # Bookings
+//
+// The booking endpoints need "Authorization: Bearer <API key>" (made with
+// stolik-hub apikey add): a missing, unknown or revoked key is 401, a key
+// not made for the venue 403. An unknown venue or booking is 404 (checked
+// before the venue's key, so ids are not secret). A rule of the venue
+// broken by the request is 400 with "field" naming the input (party,
+// start, table_ids, date); a slot taken is 409 with "alternatives"; a
+// move the booking's state does not allow, a late guest cancel, a full
+// slot or a guest's own limit is 409; confirming a hold that ran out (or a
+// booking already ended) is 410 Gone: choose a time again; paused online
+// sales are 503 with "reason".
 package web
 
 import (
@@ -14,6 +29,7 @@ import (
 	"time"
 
 	"github.com/stolik/stolik/hub"
+	"github.com/stolik/stolik/hub/desk"
 	"github.com/stolik/stolik/shared/wire"
 )
 
@@ -23,6 +39,7 @@ type Server struct {
 	fleet hub.Fleet
 	log   *slog.Logger
 	mux   *http.ServeMux
+	desk  *desk.Desk
 	now   func() time.Time
 	// latest is the newest agent version released; agents behind it are
 	// flagged.
@@ -40,6 +57,17 @@ func New(store hub.Store, fleet hub.Fleet, log *slog.Logger) *Server {
 	s.mux.HandleFunc("GET /api/v1/venues", s.venues)
 	s.mux.HandleFunc("GET /api/v1/venues/{id}/state", s.venueState)
 	s.mux.HandleFunc("POST /api/v1/enroll", s.enroll)
+	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openapi)
+	s.mux.HandleFunc("GET /api/v1/venues/{id}", s.getVenue)
+	s.mux.HandleFunc("PUT /api/v1/venues/{id}/policy", s.putPolicy)
+	s.mux.HandleFunc("GET /api/v1/venues/{id}/availability", s.availability)
+	s.mux.HandleFunc("POST /api/v1/venues/{id}/bookings", s.createBooking)
+	s.mux.HandleFunc("GET /api/v1/venues/{id}/bookings", s.listBookings)
+	s.mux.HandleFunc("GET /api/v1/bookings/{id}", s.getBooking)
+	s.mux.HandleFunc("GET /api/v1/bookings/{id}/alternatives", s.alternatives)
+	s.mux.HandleFunc("POST /api/v1/bookings/{id}/confirm", s.confirmBooking)
+	s.mux.HandleFunc("POST /api/v1/bookings/{id}/cancel", s.cancelBooking)
+	s.mux.HandleFunc("POST /api/v1/bookings/{id}/staff/{action}", s.staffAction)
 	return s
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ const usage = `usage:
   stolik-hub agent list [--config FILE]
   stolik-hub agent revoke ID [--config FILE]
   stolik-hub enroll --venue NAME [--time-zone ZONE] [--ttl 72h] [--config FILE]
+  stolik-hub apikey add --venue NAME_OR_ID[,...] --name TEXT [--config FILE]
   stolik-hub migrate [--config FILE]
   stolik-hub version`
 
@@ -51,6 +53,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return agentCmd(ctx, args[1], args[2:], stdout)
 	case "enroll":
 		return enrollCmd(ctx, args[1:], stdout)
+	case "apikey":
+		if len(args) < 2 || args[1] != "add" {
+			return errors.New(usage)
+		}
+		return apiKeyAdd(ctx, args[2:], stdout)
 	case "migrate":
 		c, _, err := loadConfig("migrate", args[1:], nil)
 		if err != nil {
@@ -162,6 +169,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	follow = newBookings(bookingDesk, log.With("component", "desk"))
 	go follow.run(bg)
 	api := web.New(store, gw, log.With("component", "api"))
+	api.SetDesk(bookingDesk)
 	latest := c.Agents.LatestVersion
 	if latest == "" {
 		latest = version
@@ -282,6 +290,51 @@ func agentCmd(ctx context.Context, sub string, args []string, stdout io.Writer) 
 		return nil
 	}
 	return fmt.Errorf("unknown agent command %q\n%s", sub, usage)
+}
+
+// apiKeyAdd makes an API key for one or more existing venues and prints
+// it once; the store keeps only its hash.
+func apiKeyAdd(ctx context.Context, args []string, stdout io.Writer) error {
+	var venues, name string
+	c, _, err := loadConfig("apikey add", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&venues, "venue", "", "venue names or ids, comma-separated")
+		fs.StringVar(&name, "name", "", "who the key is for, such as \"website\"")
+	})
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(venues) == "" || strings.TrimSpace(name) == "" {
+		return errors.New("apikey add: --venue and --name are required")
+	}
+	store, err := openStore(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	all, err := store.Venues(ctx)
+	if err != nil {
+		return fmt.Errorf("apikey add: %w", err)
+	}
+	var ids []string
+	for _, want := range strings.Split(venues, ",") {
+		want = strings.TrimSpace(want)
+		i := slices.IndexFunc(all, func(v hub.Venue) bool { return v.ID == want || v.Name == want })
+		if i < 0 {
+			return fmt.Errorf("apikey add: no venue named %q; see GET /api/v1/venues", want)
+		}
+		if !slices.Contains(ids, all[i].ID) {
+			ids = append(ids, all[i].ID)
+		}
+	}
+	key := "sk_" + hub.NewSecret()
+	k := hub.APIKey{ID: hub.NewID("key"), Name: strings.TrimSpace(name),
+		KeyHash: hub.HashSecret(key), VenueIDs: ids, CreatedAt: time.Now().UTC()}
+	if err := store.CreateAPIKey(ctx, k); err != nil {
+		return fmt.Errorf("apikey add: %w", err)
+	}
+	fmt.Fprintf(stdout, "id: %s\nvenues: %s\nkey: %s\n", k.ID, strings.Join(ids, ","), key)
+	fmt.Fprintln(stdout, "# shown once: send it as the header Authorization: Bearer "+key)
+	return nil
 }
 
 // enrollCmd prints a one-time code that an agent exchanges for its

@@ -597,12 +597,20 @@ func TestHooks(t *testing.T) {
 	send(t, ws, wire.TypeResult, wire.Result{CommandID: "cmd_1", OK: true})
 	expect(t, ws, wire.TypeResultAck, &wire.ResultAck{})
 
+	// The hooks run after the ack is queued: wait for them.
+	wantApplied := []string{"agt_a@" + testVenue}
+	wantResults := []string{"agt_a:cmd_1:true"}
+	waitFor(t, "the hooks", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(applied) >= 1 && len(results) >= 1
+	})
 	mu.Lock()
 	defer mu.Unlock()
-	if want := []string{"agt_a@" + testVenue}; !slices.Equal(applied, want) {
-		t.Errorf("applied hooks %v, want %v", applied, want)
+	if !slices.Equal(applied, wantApplied) {
+		t.Errorf("applied hooks %v, want %v", applied, wantApplied)
 	}
-	if want := []string{"agt_a:cmd_1:true"}; !slices.Equal(results, want) {
-		t.Errorf("result hooks %v, want %v", results, want)
+	if !slices.Equal(results, wantResults) {
+		t.Errorf("result hooks %v, want %v", results, wantResults)
 	}
 }

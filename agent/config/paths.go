@@ -64,6 +64,8 @@ log:
 # How often the RMS is read.
 poll_interval: 5s
 
+# Which RMS to read. This release has only "sim", a simulated venue for
+# trying Stolik out: do not leave it on a real restaurant's agent.
 connector:
   kind: sim
 `

@@ -18,6 +18,15 @@
 // slot or a guest's own limit is 409; confirming a hold that ran out (or a
 // booking already ended) is 410 Gone: choose a time again; paused online
 // sales are 503 with "reason".
+//
+// # Tables
+//
+// With the same keys, /api/v1/venues/{id}/tables lists the venue's tables
+// with their online-booking settings (PUT .../tables/{table}/settings) and
+// /api/v1/venues/{id}/groups its joinable groups (PUT and DELETE
+// .../groups/{group}). Settings that cannot hold are 400 with "field"
+// (min_party, max_party, online, table_ids); a table the mirror does not
+// know is 404.
 package web
 
 import (
@@ -68,6 +77,11 @@ func New(store hub.Store, fleet hub.Fleet, log *slog.Logger) *Server {
 	s.mux.HandleFunc("POST /api/v1/bookings/{id}/confirm", s.confirmBooking)
 	s.mux.HandleFunc("POST /api/v1/bookings/{id}/cancel", s.cancelBooking)
 	s.mux.HandleFunc("POST /api/v1/bookings/{id}/staff/{action}", s.staffAction)
+	s.mux.HandleFunc("GET /api/v1/venues/{id}/tables", s.listTables)
+	s.mux.HandleFunc("PUT /api/v1/venues/{id}/tables/{table}/settings", s.putTableSettings)
+	s.mux.HandleFunc("GET /api/v1/venues/{id}/groups", s.listGroups)
+	s.mux.HandleFunc("PUT /api/v1/venues/{id}/groups/{group}", s.putGroup)
+	s.mux.HandleFunc("DELETE /api/v1/venues/{id}/groups/{group}", s.deleteGroup)
 	return s
 }
 

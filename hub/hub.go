@@ -153,6 +153,11 @@ type Store interface {
 	// applied (its data directory was wiped or restored): the agent then
 	// sends its whole state again from seq on.
 	ResetMirror(ctx context.Context, agentID string, seq uint64) error
+	// TurnTimes returns how long the venue's last closed orders were open,
+	// newest first, at most limit: recorded when ApplyBatch deletes an
+	// order, as the delete event's At minus the order's OpenedAt (an
+	// event without At, or not after the opening, records nothing).
+	TurnTimes(ctx context.Context, venueID string, limit int) ([]time.Duration, error)
 	// VenueState returns the mirror of a venue, each list ordered by id.
 	VenueState(ctx context.Context, venueID string) (VenueState, error)
 
@@ -187,8 +192,9 @@ type Store interface {
 
 	// Blocks returns every block on the venue's tables that overlaps
 	// [from, to): active bookings, RMS reservations that are not
-	// cancelled, and open orders (from OpenedAt for the venue policy's
-	// turn time for their guests), ordered by table, then start.
+	// cancelled, and open orders (from OpenedAt for OccupancyTurn: the
+	// venue's learned turn time, else the policy's for their guests),
+	// ordered by table, then start.
 	Blocks(ctx context.Context, venueID string, from, to time.Time) ([]Block, error)
 	// CreateBooking stores a new booking (Validate) and records it in the
 	// audit log, in one transaction that refuses, with a *ConflictError,

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"slices"
 	"time"
 
 	"github.com/stolik/stolik/shared/wire"
@@ -119,4 +120,38 @@ type TableGroup struct {
 	TableIDs []string `json:"table_ids"`
 	MinParty int      `json:"min_party"`
 	MaxParty int      `json:"max_party"`
+}
+
+// A venue's learned turn time is the median time its recent tables stayed
+// occupied: the last LearnedWindow closed orders, once at least
+// LearnedMinOrders are known. It replaces the policy's turn time for open
+// orders, whose guests are already seated.
+const (
+	LearnedWindow    = 200
+	LearnedMinOrders = 20
+)
+
+// LearnedTurnTime returns the median of durations (the time closed orders
+// were open) when there are at least LearnedMinOrders, else 0.
+func LearnedTurnTime(durations []time.Duration) time.Duration {
+	if len(durations) < LearnedMinOrders {
+		return 0
+	}
+	s := slices.Clone(durations)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return s[n/2-1] + (s[n/2]-s[n/2-1])/2
+}
+
+// OccupancyTurn is how long an open order of guests blocks its tables
+// from its opening: the venue's learned turn time when there is one, else
+// the policy's turn time for the party.
+func OccupancyTurn(p Policy, guests int, learned time.Duration) time.Duration {
+	if learned > 0 {
+		return learned
+	}
+	return p.TurnTime(guests)
 }

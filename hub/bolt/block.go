@@ -98,8 +98,9 @@ func (s *Store) findBlocks(tx *bbolt.Tx, v hub.Venue, from, to time.Time, tables
 			add(r.TableIDs, r.Start, r.Start.Add(d), hub.BlockReservation, r.ID)
 		}
 	}
+	learned := learnedTurn(tx, v.ID)
 	for _, o := range m.orders {
-		add(o.TableIDs, o.OpenedAt, o.OpenedAt.Add(v.Policy.TurnTime(o.Guests)),
+		add(o.TableIDs, o.OpenedAt, o.OpenedAt.Add(hub.OccupancyTurn(v.Policy, o.Guests, learned)),
 			hub.BlockOccupancy, o.ID)
 	}
 	return sortBlocks(list), nil

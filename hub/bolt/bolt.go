@@ -62,7 +62,7 @@ import (
 
 // SchemaVersion is the newest layout this build reads and writes. Open
 // migrates an older file to it and refuses a newer one.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 var _ hub.Store = (*Store)(nil)
 
@@ -95,6 +95,7 @@ var (
 	bucketEnrollments   = []byte("enrollments")
 	bucketAPIKeys       = []byte("api_keys")       // id -> key
 	bucketAPIKeyHashes  = []byte("api_key_hashes") // hash -> id
+	bucketTurns         = []byte("turns")          // venue -> closed at, order id -> duration
 
 	keySchema = []byte("schema_version")
 )
@@ -119,6 +120,10 @@ var migrations = []func(tx *bbolt.Tx) error{
 	// 2 → 3: API keys.
 	func(tx *bbolt.Tx) error {
 		return createBuckets(tx, bucketAPIKeys, bucketAPIKeyHashes)
+	},
+	// 3 → 4: how long closed orders were open, per venue.
+	func(tx *bbolt.Tx) error {
+		return createBuckets(tx, bucketTurns)
 	},
 }
 

@@ -255,7 +255,7 @@ func TestMigrateFromSchema1(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range append(schema2Buckets, "api_keys", "api_key_hashes") {
+		for _, name := range append(schema2Buckets, "api_keys", "api_key_hashes", "turns") {
 			err := tx.DeleteBucket([]byte(name))
 			if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 				return fmt.Errorf("delete bucket %s: %w", name, err)
@@ -295,7 +295,7 @@ func TestMigrateFromSchema1(t *testing.T) {
 			fmt.Sprint(bolt.SchemaVersion) {
 			t.Errorf("schema version after migration: %q, want %d", v, bolt.SchemaVersion)
 		}
-		for _, name := range append(schema2Buckets, "api_keys", "api_key_hashes") {
+		for _, name := range append(schema2Buckets, "api_keys", "api_key_hashes", "turns") {
 			if tx.Bucket([]byte(name)) == nil {
 				t.Errorf("no bucket %s after migration", name)
 			}

@@ -2,8 +2,11 @@ package bolt
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/stolik/stolik/hub"
 	"github.com/stolik/stolik/shared/wire"
@@ -57,7 +60,14 @@ func (s *Store) ApplyBatch(ctx context.Context, agentID string, events []wire.Ev
 		if err != nil {
 			return fmt.Errorf("mirror of venue %q: %w", r.VenueID, err)
 		}
+		turns, err := tx.Bucket(bucketTurns).CreateBucketIfNotExists([]byte(r.VenueID))
+		if err != nil {
+			return fmt.Errorf("turn times of venue %q: %w", r.VenueID, err)
+		}
 		for _, e := range fresh {
+			if err := recordTurn(mirror, turns, e); err != nil {
+				return fmt.Errorf("event %d (%s): %w", e.Seq, e.Key(), err)
+			}
 			if err := applyEvent(mirror, e); err != nil {
 				return fmt.Errorf("event %d (%s): %w", e.Seq, e.Key(), err)
 			}
@@ -75,6 +85,67 @@ func (s *Store) ApplyBatch(ctx context.Context, agentID string, events []wire.Ev
 		return hub.ApplyResult{}, fmt.Errorf("apply batch: %w", err)
 	}
 	return res, nil
+}
+
+// recordTurn keeps, when e deletes an open order, how long the order was
+// open (keyed by the time it closed, then its id).
+func recordTurn(mirror, turns *bbolt.Bucket, e wire.Event) error {
+	if e.Entity != wire.EntityOrder || e.Op != wire.OpDelete || e.At.IsZero() {
+		return nil
+	}
+	raw := mirror.Get([]byte(e.Key()))
+	if raw == nil {
+		return nil
+	}
+	var o orderTimes
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return fmt.Errorf("decode order: %w", err)
+	}
+	if !e.At.After(o.OpenedAt) {
+		return nil
+	}
+	v := make([]byte, 8)
+	binary.BigEndian.PutUint64(v, uint64(e.At.Sub(o.OpenedAt)))
+	return turns.Put(append(timeKey(e.At), e.ID...), v)
+}
+
+// learnedTurn returns the venue's learned turn time from its last closed
+// orders (hub.LearnedTurnTime), or 0.
+func learnedTurn(tx *bbolt.Tx, venueID string) time.Duration {
+	turns := tx.Bucket(bucketTurns).Bucket([]byte(venueID))
+	if turns == nil {
+		return 0
+	}
+	return hub.LearnedTurnTime(lastTurns(turns, hub.LearnedWindow))
+}
+
+// lastTurns reads up to n turn times, newest first.
+func lastTurns(turns *bbolt.Bucket, n int) []time.Duration {
+	var out []time.Duration
+	c := turns.Cursor()
+	for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
+		out = append(out, time.Duration(binary.BigEndian.Uint64(v)))
+	}
+	return out
+}
+
+// TurnTimes implements hub.Store.
+func (s *Store) TurnTimes(ctx context.Context, venueID string, limit int) ([]time.Duration,
+	error) {
+	var out []time.Duration
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		if err := venueExists(tx, venueID); err != nil {
+			return err
+		}
+		if turns := tx.Bucket(bucketTurns).Bucket([]byte(venueID)); turns != nil {
+			out = lastTurns(turns, limit)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("turn times of venue %q: %w", venueID, err)
+	}
+	return out, nil
 }
 
 // applyEvent writes one checked event into a venue's mirror.

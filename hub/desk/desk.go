@@ -219,10 +219,9 @@ func (d *Desk) paused(ctx context.Context, v venue) error {
 
 // book reads what is in v's book over [from, to): blocks and seatings.
 func (d *Desk) book(ctx context.Context, v venue, from, to time.Time) (booking.Book, error) {
-	// TODO(#4): open orders block for the policy's turn time only; the
-	// venue's learned median (booking.LearnedTurnTime) needs the durations
-	// of closed orders, which no store keeps yet, and the store's own
-	// conflict check would have to use the same figure.
+	// Open orders block for the venue's learned turn time once enough
+	// orders have closed (hub.OccupancyTurn): the store computes the
+	// blocks, so availability and its conflict check agree.
 	blocks, err := d.store.Blocks(ctx, v.ID, from, to)
 	if err != nil {
 		return booking.Book{}, fmt.Errorf("load blocks: %w", err)

@@ -55,7 +55,7 @@ func TestMigrate(t *testing.T) {
 	want := []string{
 		"agents", "api_key_venues", "api_keys", "booking_events", "booking_tables", "bookings", "commands", "enrollments",
 		"goose_db_version", "guests", "jobs", "mirror_halls", "mirror_orders",
-		"mirror_reservations", "mirror_tables", "table_groups",
+		"mirror_reservations", "mirror_tables", "order_turns", "table_groups",
 		"table_settings", "venues",
 	}
 	conn := connect(t, url)

@@ -86,9 +86,13 @@ func (s *Store) ApplyBatch(ctx context.Context, agentID string, events []wire.Ev
 			return nil
 		}
 
+		learned, err := learnedTurn(ctx, tx, v.id)
+		if err != nil {
+			return err
+		}
 		b := &pgx.Batch{}
 		skipped := len(events) - len(fresh)
-		if err := queueEvents(b, v, policy, fresh, fields[skipped:]); err != nil {
+		if err := queueEvents(b, v, policy, learned, fresh, fields[skipped:]); err != nil {
 			return err
 		}
 		last := fresh[len(fresh)-1].Seq
@@ -111,8 +115,8 @@ func (s *Store) ApplyBatch(ctx context.Context, agentID string, events []wire.Ev
 // the last change of each entity matters within one transaction, so the
 // events are first reduced to it; ids are sorted so that concurrent writers
 // lock rows in the same order.
-func queueEvents(b *pgx.Batch, v venueRef, rawPolicy []byte, events []wire.Event,
-	fields []blockFields) error {
+func queueEvents(b *pgx.Batch, v venueRef, rawPolicy []byte, learned time.Duration,
+	events []wire.Event, fields []blockFields) error {
 	last := make(map[wire.Entity]map[string]int) // index of the last event
 	for i, e := range events {
 		if !hub.KnownEntity(e.Entity) {
@@ -133,13 +137,21 @@ func queueEvents(b *pgx.Batch, v venueRef, rawPolicy []byte, events []wire.Event
 
 	var ups [len(mirrorKinds)]mirrorRows
 	var dels [len(mirrorKinds)][]string
-	var locked []string // tables that get a block
+	var closedAt []*time.Time // when each deleted order closed, beside dels
+	var locked []string       // tables that get a block
 	for i, kind := range mirrorKinds {
 		changes := last[kind]
 		for _, id := range sortedKeys(changes) {
 			e := events[changes[id]]
 			if e.Op == wire.OpDelete {
 				dels[i] = append(dels[i], id)
+				if kind == wire.EntityOrder {
+					var at *time.Time
+					if !e.At.IsZero() {
+						at = &e.At
+					}
+					closedAt = append(closedAt, at)
+				}
 				continue
 			}
 			r := &ups[i]
@@ -150,7 +162,7 @@ func queueEvents(b *pgx.Batch, v venueRef, rawPolicy []byte, events []wire.Event
 				if f.err != nil {
 					return fmt.Errorf("decode %s: %w", e.Key(), f.err)
 				}
-				locked = append(locked, r.addBlock(policy, kind, f)...)
+				locked = append(locked, r.addBlock(policy, learned, kind, f)...)
 			}
 		}
 	}
@@ -161,7 +173,19 @@ func queueEvents(b *pgx.Batch, v venueRef, rawPolicy []byte, events []wire.Event
 	queueLock(b, v.id, locked, false)
 	for i, kind := range mirrorKinds {
 		table := mirrorTables[kind]
-		if len(dels[i]) > 0 {
+		switch {
+		case len(dels[i]) > 0 && kind == wire.EntityOrder:
+			// A closed order teaches the venue how long tables stay
+			// taken.
+			b.Queue(`WITH gone AS (DELETE FROM mirror_orders
+					WHERE venue_id = $1 AND id = ANY($2) RETURNING id, data)
+				INSERT INTO order_turns (venue_id, closed_at, turn_ms)
+				SELECT $1, u.at, (extract(epoch FROM
+					u.at - (g.data->>'opened_at')::timestamptz) * 1000)::bigint
+				FROM gone g JOIN unnest($2::text[], $3::timestamptz[]) AS u(id, at)
+					ON u.id = g.id
+				WHERE u.at > (g.data->>'opened_at')::timestamptz`, v.id, dels[i], closedAt)
+		case len(dels[i]) > 0:
 			b.Queue(`DELETE FROM `+table+` WHERE venue_id = $1 AND id = ANY($2)`,
 				v.id, dels[i])
 		}
@@ -247,14 +271,15 @@ type mirrorRows struct {
 
 // addBlock adds the block columns of an order or a reservation and returns
 // the tables it blocks.
-func (r *mirrorRows) addBlock(p hub.Policy, kind wire.Entity, f blockFields) []string {
+func (r *mirrorRows) addBlock(p hub.Policy, learned time.Duration, kind wire.Entity,
+	f blockFields) []string {
 	var start, end time.Time
 	blocks := true
 	if kind == wire.EntityReservation {
 		start, end, blocks = reservationBlock(p, wire.Reservation{Start: f.start,
 			Duration: wire.Duration(f.duration), Guests: f.guests, Status: f.status})
 	} else {
-		start, end = orderBlock(p, wire.Order{OpenedAt: f.start, Guests: f.guests})
+		start, end = orderBlock(p, learned, wire.Order{OpenedAt: f.start, Guests: f.guests})
 	}
 	tables := uniqueStrings(f.tables)
 	r.tables = append(r.tables, arrayLiteral(tables))
@@ -308,9 +333,56 @@ func reservationBlock(p hub.Policy, res wire.Reservation) (start, end time.Time,
 }
 
 // orderBlock returns the time an open order occupies its tables: from
-// OpenedAt for the policy's turn time for its guests.
-func orderBlock(p hub.Policy, o wire.Order) (start, end time.Time) {
-	return o.OpenedAt, o.OpenedAt.Add(p.TurnTime(o.Guests))
+// OpenedAt for hub.OccupancyTurn (the learned turn time, else the
+// policy's for its guests). Orders keep the block they got when they last
+// changed; new ones get the venue's learned time of the moment.
+func orderBlock(p hub.Policy, learned time.Duration, o wire.Order) (start, end time.Time) {
+	return o.OpenedAt, o.OpenedAt.Add(hub.OccupancyTurn(p, o.Guests, learned))
+}
+
+// learnedTurn returns the venue's learned turn time from its last closed
+// orders (hub.LearnedTurnTime), or 0.
+func learnedTurn(ctx context.Context, q pgx.Tx, venueID string) (time.Duration, error) {
+	rows, err := q.Query(ctx, `SELECT turn_ms FROM order_turns WHERE venue_id = $1
+		ORDER BY closed_at DESC LIMIT $2`, venueID, hub.LearnedWindow)
+	if err != nil {
+		return 0, fmt.Errorf("learned turn time: %w", err)
+	}
+	ms, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, fmt.Errorf("learned turn time: %w", err)
+	}
+	turns := make([]time.Duration, len(ms))
+	for i, m := range ms {
+		turns[i] = time.Duration(m) * time.Millisecond
+	}
+	return hub.LearnedTurnTime(turns), nil
+}
+
+// TurnTimes implements hub.Store.
+func (s *Store) TurnTimes(ctx context.Context, venueID string, limit int) ([]time.Duration,
+	error) {
+	rows, err := s.pool.Query(ctx, `SELECT t.turn_ms FROM venues v
+		LEFT JOIN LATERAL (SELECT turn_ms FROM order_turns WHERE venue_id = v.id
+			ORDER BY closed_at DESC LIMIT $2) t ON true
+		WHERE v.id = $1`, venueID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("turn times of venue %q: %w", venueID, err)
+	}
+	ms, err := pgx.CollectRows(rows, pgx.RowTo[*int64])
+	if err != nil {
+		return nil, fmt.Errorf("turn times of venue %q: %w", venueID, err)
+	}
+	if len(ms) == 0 {
+		return nil, notFound("venue", venueID)
+	}
+	var out []time.Duration
+	for _, m := range ms {
+		if m != nil {
+			out = append(out, time.Duration(*m)*time.Millisecond)
+		}
+	}
+	return out, nil
 }
 
 // arrayLiteral writes list as a PostgreSQL text[] literal: each element

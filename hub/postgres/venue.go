@@ -89,6 +89,10 @@ func (s *Store) UpdateVenue(ctx context.Context, v hub.Venue) error {
 			return notFound("venue", v.ID)
 		}
 
+		learned, err := learnedTurn(ctx, tx, v.ID)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `SELECT data FROM mirror_orders WHERE venue_id = $1
 			ORDER BY id`, v.ID)
 		if err != nil {
@@ -105,7 +109,7 @@ func (s *Store) UpdateVenue(ctx context.Context, v hub.Venue) error {
 			if err := json.Unmarshal(raw, &o); err != nil {
 				return fmt.Errorf("decode order: %w", err)
 			}
-			start, end := orderBlock(v.Policy, o)
+			start, end := orderBlock(v.Policy, learned, o)
 			ids, starts, ends = append(ids, o.ID), append(starts, start), append(ends, end)
 			tables = append(tables, o.TableIDs...)
 		}

@@ -111,6 +111,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"JobsConcurrentClaim", testJobsConcurrentClaim},
 		{"Enrollment", testEnrollment},
 		{"APIKeys", testAPIKeys},
+		{"LearnedTurnTime", testLearnedTurnTime},
 		{"EnrollmentRace", testEnrollmentRace},
 	}
 	for _, tc := range tests {

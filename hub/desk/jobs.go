@@ -84,7 +84,7 @@ func (d *Desk) runDue(ctx context.Context, j hub.Job) error {
 	if b.State == hub.BookingRequested {
 		d.log.Warn("staff alert: booking expired without an answer from the restaurant",
 			"alert", "booking_unconfirmed", "venue", b.VenueID, "booking", b.ID,
-			"start", b.Start, "name", b.Name, "phone", b.Phone)
+			"start", b.Start, "party", b.Party)
 	}
 	return d.schedule(ctx, nb, v)
 }

@@ -11,6 +11,7 @@ BEGIN {
 	target["BenchmarkIngest/update"] = ">= 20,000 events/s"
 	target["BenchmarkIngestRouting"] = "ratio with routing across two replicas >= 0.9"
 	target["BenchmarkAvailability"] = "< 1 ms per query (100 tables, 300 reservations)"
+	target["BenchmarkDeskAvailability"] = "< 1 ms per query, loading from the embedded store"
 	target["BenchmarkBookingAPI/bolt"] = "0 overlaps (32 clients)"
 	target["BenchmarkBookingAPI/postgres"] = "0 overlaps (32 clients)"
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/stolik/stolik/shared/wire"
 )
 
-// BenchmarkAvailability asks for a day at a venue with 100 tables and 300
+// BenchmarkDeskAvailability asks for a day at a venue with 100 tables and 300
 // RMS reservations that day, through the desk and the bolt store.
-func BenchmarkAvailability(b *testing.B) {
+func BenchmarkDeskAvailability(b *testing.B) {
 	e := newEnv(b, openBolt(b), hub.ModeAPI)
 	var events []wire.Event
 	add := func(kind wire.Entity, id string, v any) {

@@ -205,6 +205,9 @@ type Store interface {
 	// returns that booking and ErrExists.
 	CreateBooking(ctx context.Context, b Booking, actor string) (Booking, error)
 	Booking(ctx context.Context, id string) (Booking, error)
+	// BookingByKey returns the venue's booking created with this
+	// Idempotency-Key; ErrNotFound if there is none (or key is empty).
+	BookingByKey(ctx context.Context, venueID, key string) (Booking, error)
 	// Bookings lists bookings matching q, by start then id.
 	Bookings(ctx context.Context, q BookingQuery) ([]Booking, error)
 	// TransitionBooking moves a booking to t.To and records the move in

@@ -207,6 +207,21 @@ func bookingByKey(tx *bbolt.Tx, venueID, key string) string {
 	return string(keys.Get([]byte(key)))
 }
 
+// BookingByKey implements hub.Store.
+func (s *Store) BookingByKey(ctx context.Context, venueID, key string) (hub.Booking, error) {
+	var b hub.Booking
+	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
+		id := bookingByKey(tx, venueID, key)
+		if id == "" {
+			return fmt.Errorf("booking with key %q at venue %q: %w", key, venueID,
+				hub.ErrNotFound)
+		}
+		b, err = getBooking(tx, id)
+		return err
+	})
+	return b, err
+}
+
 // Booking returns one booking; hub.ErrNotFound if there is none with id.
 func (s *Store) Booking(ctx context.Context, id string) (hub.Booking, error) {
 	var b hub.Booking

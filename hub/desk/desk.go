@@ -375,23 +375,19 @@ func (d *Desk) Hold(ctx context.Context, r Request) (hub.Booking, error) {
 }
 
 // byKey finds the booking an earlier request with r's idempotency key
-// made. The store has no lookup by key, so it looks among the venue's
-// bookings at r's start; CreateBooking still guards a race.
+// made, whatever it asked for; CreateBooking still guards a race.
 func (d *Desk) byKey(ctx context.Context, r Request) (hub.Booking, bool, error) {
 	if r.IdempotencyKey == "" {
 		return hub.Booking{}, false, nil
 	}
-	list, err := d.store.Bookings(ctx, hub.BookingQuery{VenueID: r.VenueID, From: r.Start,
-		To: r.Start.Add(time.Nanosecond)})
-	if err != nil {
-		return hub.Booking{}, false, fmt.Errorf("load bookings: %w", err)
+	b, err := d.store.BookingByKey(ctx, r.VenueID, r.IdempotencyKey)
+	switch {
+	case errors.Is(err, hub.ErrNotFound):
+		return hub.Booking{}, false, nil
+	case err != nil:
+		return hub.Booking{}, false, fmt.Errorf("find booking by key: %w", err)
 	}
-	for _, b := range list {
-		if b.IdempotencyKey == r.IdempotencyKey {
-			return b, true, nil
-		}
-	}
-	return hub.Booking{}, false, nil
+	return b, true, nil
 }
 
 // rules drops from err what is not a rule of the request itself (an

@@ -373,6 +373,14 @@ func TestIdempotencyKey(t *testing.T) {
 	if a.ID != b.ID {
 		t.Errorf("retried hold made booking %s, want %s", b.ID, a.ID)
 	}
+	// A retry that asks for another time, even one no longer bookable,
+	// still gets the first booking: the key, not the request, names it.
+	r.Start = start.Add(-400 * 24 * time.Hour)
+	c, err := e.desk.Hold(e.ctx, r)
+	e.must("hold again at another time", err)
+	if c.ID != a.ID || !c.Start.Equal(a.Start) {
+		t.Errorf("retry at another time got %s at %v, want %s at %v", c.ID, c.Start, a.ID, a.Start)
+	}
 }
 
 func TestTaken(t *testing.T) {

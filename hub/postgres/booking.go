@@ -172,7 +172,7 @@ func (s *Store) createFailed(ctx context.Context, b hub.Booking, err error) (
 	switch {
 	case pgErr != nil && pgErr.ConstraintName == "bookings_idempotency":
 		// A create with the same key committed meanwhile.
-		first, err := s.bookingByKey(ctx, b.VenueID, b.IdempotencyKey)
+		first, err := s.BookingByKey(ctx, b.VenueID, b.IdempotencyKey)
 		if err != nil {
 			return hub.Booking{}, fmt.Errorf("create booking %q: %w", b.ID, err)
 		}
@@ -201,7 +201,11 @@ func (s *Store) overlapped(ctx context.Context, b hub.Booking, violation error) 
 		Start: b.Start, End: b.End, Kind: hub.BlockBooking}}
 }
 
-func (s *Store) bookingByKey(ctx context.Context, venueID, key string) (hub.Booking, error) {
+// BookingByKey implements hub.Store.
+func (s *Store) BookingByKey(ctx context.Context, venueID, key string) (hub.Booking, error) {
+	if key == "" {
+		return hub.Booking{}, notFound("booking with key", key)
+	}
 	b, err := scanBooking(s.pool.QueryRow(ctx, `SELECT `+bookingColumns+` FROM bookings
 		WHERE venue_id = $1 AND idempotency_key = $2`, venueID, key))
 	if errors.Is(err, pgx.ErrNoRows) {

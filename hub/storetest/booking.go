@@ -322,6 +322,20 @@ func testBookingIdempotency(t *testing.T, s hub.Store) {
 	bw.IdempotencyKey = b1.IdempotencyKey
 	createBooking(t, s, bw)
 
+	// And find their booking.
+	byKey, err := s.BookingByKey(ctx, v.ID, b1.IdempotencyKey)
+	wantErr(t, "booking by key", err, nil)
+	diff(t, "booking by key", byKey, b1)
+	byKey, err = s.BookingByKey(ctx, w.ID, b1.IdempotencyKey)
+	wantErr(t, "booking by key at the other venue", err, nil)
+	if byKey.ID != bw.ID {
+		t.Errorf("key at venue %s found %s, want %s", w.ID, byKey.ID, bw.ID)
+	}
+	for _, k := range []string{"", "no such key"} {
+		_, err = s.BookingByKey(ctx, v.ID, k)
+		wantErr(t, "booking by key "+k, err, hub.ErrNotFound)
+	}
+
 	// Bookings without a key are never taken for retries.
 	createBooking(t, s, booking("bkg_4", v.ID, 5*time.Hour, time.Hour, "t01"))
 	createBooking(t, s, booking("bkg_5", v.ID, 5*time.Hour, time.Hour, "t02"))

@@ -195,9 +195,11 @@ func TestHubDownThenUp(t *testing.T) {
 		t.Errorf("events acked with no hub: %+v", before)
 	}
 	hubProc := h.start()
+	// What drained is at most what was pending when the hub came up: the
+	// compacted backlog, not every change made while it was away.
 	st := converge(t, h, cred, agentDir, cfg, sr)
-	if st.Counters.Stored-st.Counters.Compacted >= st.Counters.Stored {
-		t.Errorf("backlog was not compacted: %+v", st.Counters)
+	if sent := st.Counters.Acked; sent > before.Backlog+(st.Counters.Stored-before.Counters.Stored) {
+		t.Errorf("hub applied %d events; the compacted backlog held %d", sent, before.Backlog)
 	}
 	hubProc.stop()
 }

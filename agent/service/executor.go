@@ -37,6 +37,8 @@ func (e *Executor) Run(ctx context.Context, c wire.Command) wire.Result {
 	switch c.Kind {
 	case wire.CommandResync:
 		err = e.resync(ctx)
+	case wire.CommandPoll:
+		// Poked below, like after every command that succeeds.
 	case wire.CommandCreateReservation:
 		body, err = e.create(ctx, c)
 	case wire.CommandCancelReservation:

@@ -188,3 +188,14 @@ func TestResyncSendsWholeState(t *testing.T) {
 		t.Errorf("resync appended %d events, want one per entity (%d)", got, entities)
 	}
 }
+
+func TestPollCommandPokesThePoller(t *testing.T) {
+	f := newFixture(t)
+	service.Poked(f.poller) // whatever the fixture left
+	if r := f.exec.Run(context.Background(), wire.Command{ID: "p1", Kind: wire.CommandPoll}); !r.OK {
+		t.Fatalf("poll: %+v", r)
+	}
+	if !service.Poked(f.poller) {
+		t.Error("a poll command did not ask the poller to read the RMS")
+	}
+}

@@ -163,6 +163,10 @@ const (
 	CommandCreateReservation CommandKind = "reservation.create"
 	// CommandCancelReservation cancels one (body: CancelRequest).
 	CommandCancelReservation CommandKind = "reservation.cancel"
+	// CommandPoll asks the agent to read its RMS now rather than at the
+	// next poll interval: the hub sends it when an RMS webhook says
+	// something changed. It has no body.
+	CommandPoll CommandKind = "poll"
 )
 
 // Result reports how a command ended.

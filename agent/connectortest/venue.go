@@ -45,13 +45,13 @@ type Venue interface {
 
 // Capabilities a Venue may lack, as keys of Harness.Skip.
 const (
-	SkipOrders       = "orders"       // OpenOrder, CloseOrder
-	SkipStaffReserve = "staff"        // AddReservation
-	SkipWrite        = "write"        // the connector is not an agent.ReservationWriter
-	SkipLose         = "lose"         // LoseNextAnswer
-	SkipLock         = "lock"         // Lock
-	SkipToken        = "token"        // ExpireToken
-	SkipDown         = "down"         // SetDown
+	SkipOrders       = "orders" // OpenOrder, CloseOrder
+	SkipStaffReserve = "staff"  // AddReservation
+	SkipWrite        = "write"  // the connector is not an agent.ReservationWriter
+	SkipLose         = "lose"   // LoseNextAnswer
+	SkipLock         = "lock"   // Lock
+	SkipToken        = "token"  // ExpireToken
+	SkipDown         = "down"   // SetDown
 )
 
 // Harness builds what the suite tests.

@@ -9,3 +9,9 @@ func Poked(p *Poller) bool {
 		return false
 	}
 }
+
+// RU is ru, for tests of Russian plurals.
+var RU = ru
+
+// Failed is failed, for tests of how a connector's error is reported.
+var Failed = failed

@@ -159,11 +159,39 @@ func TestCheckCommand(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "1 of the checks failed") {
 		t.Errorf("err = %v", err)
 	}
-	for _, want := range []string{"ok   config", "ok   hub " + hub.URL + " answers",
-		"FAIL hub " + closed} {
+	for _, want := range []string{"ok   конфигурация " + path, "     config " + path,
+		"ok   хаб " + hub.URL + ": отвечает", "     hub " + hub.URL + ": answers",
+		"FAIL хаб " + closed, "что делать: проверьте адрес в hub.urls",
+		"next step:  check the address in hub.urls",
+		"ok   RMS (sim): 2 зала, 20 столов", "     RMS (sim): 2 halls, 20 tables",
+		"не пройдено проверок: 1 из 8 / 1 of 8 checks failed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+func TestCheckBadConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.yaml")
+	if err := os.WriteFile(path, []byte("version: 1\npoll_interval: 1ms\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCmd(t, "check", "--lang", "en", "--config", path)
+	if err == nil {
+		t.Fatal("check passed a config without a hub")
+	}
+	for _, want := range []string{"FAIL config " + path, "poll_interval", "hub.urls",
+		"next step: correct the lines named above"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "что делать") {
+		t.Errorf("--lang en printed Russian:\n%s", out)
+	}
+	if _, err := runCmd(t, "check", "--lang", "de", "--config", path); err == nil ||
+		!strings.Contains(err.Error(), "use ru or en") {
+		t.Errorf("--lang de: %v", err)
 	}
 }
 

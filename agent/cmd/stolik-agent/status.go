@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"os"
 	"path/filepath"
-	"time"
 
 	ksvc "github.com/kardianos/service"
+
+	"github.com/stolik/stolik/agent"
 
 	"github.com/stolik/stolik/agent/config"
 	"github.com/stolik/stolik/agent/service"
@@ -56,61 +55,45 @@ func status(args []string, stdout io.Writer) error {
 	return errors.Join(problems...)
 }
 
-// check reads the config, looks at the data directory and asks each hub
-// whether it is up, printing a line for each; it fails if any check does.
+// check reads the config and runs service.Check: the data directory,
+// each hub, and the RMS through the connector. It prints a report in
+// Russian and English (or one of them, --lang) with the next step for each
+// problem, and fails unless every check passed.
 func check(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, path := flags("check")
+	lang := fs.String("lang", "", "report language: ru, en (default: both)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	switch *lang {
+	case service.LangBoth, service.LangEN, service.LangRU:
+	default:
+		return fmt.Errorf("check: --lang %q: use ru or en, or leave it out for both", *lang)
+	}
+
 	c, err := config.Load(*path)
 	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "ok   config %s (agent %s)\n", *path, c.Hub.AgentID)
-
-	failed := 0
-	if fi, err := os.Stat(c.DataDir); err == nil && fi.IsDir() {
-		fmt.Fprintf(stdout, "ok   data directory %s\n", c.DataDir)
-	} else if errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(stdout, "ok   data directory %s (created at the first start)\n", c.DataDir)
-	} else {
-		failed++
-		fmt.Fprintf(stdout, "FAIL data directory %s: %v\n", c.DataDir, err)
+		r := service.Report{Items: []service.CheckItem{{
+			Name:   agent.Text{EN: "config " + *path, RU: "конфигурация " + *path},
+			Detail: agent.Text{EN: err.Error(), RU: err.Error()},
+			Fix: agent.Text{
+				EN: "correct the lines named above, then run stolik-agent check again",
+				RU: "исправьте указанные строки и снова запустите stolik-agent check"},
+		}}}
+		r.Write(stdout, *lang)
+		return errors.New("check: the config has problems")
 	}
 
-	client := &http.Client{Timeout: 10 * time.Second}
-	for _, u := range c.Hub.URLs {
-		if err := pingHub(ctx, client, u); err != nil {
-			failed++
-			fmt.Fprintf(stdout, "FAIL hub %s: %v\n", u, err)
-			continue
-		}
-		fmt.Fprintf(stdout, "ok   hub %s answers\n", u)
-	}
-	if failed > 0 {
-		return fmt.Errorf("check: %d of the checks failed", failed)
-	}
-	return nil
-}
-
-func pingHub(ctx context.Context, client *http.Client, hubURL string) error {
-	base, err := service.HubBase(hubURL)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w; check the address and that this server may connect out "+
-			"to it (port 443 for https)", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET /healthz answered %s; is it a Stolik hub?", resp.Status)
+	r := service.Check(ctx, c)
+	r.Items = append([]service.CheckItem{{
+		Name: agent.Text{EN: "config " + *path, RU: "конфигурация " + *path}, OK: true,
+		Detail: agent.Text{
+			EN: fmt.Sprintf("agent %s, connector %s", c.Hub.AgentID, c.Connector.Kind),
+			RU: fmt.Sprintf("агент %s, коннектор %s", c.Hub.AgentID, c.Connector.Kind)},
+	}}, r.Items...)
+	r.Write(stdout, *lang)
+	if !r.OK() {
+		return fmt.Errorf("check: %d of the checks failed", r.Failed())
 	}
 	return nil
 }

@@ -8,8 +8,10 @@ BENCH    ?= .
 BENCHPKG ?= ./...
 
 export GOFLAGS := $(GOFLAGS) -buildvcs=false
+# SUDO is empty when running as root.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: build test test-short bench demo vet clean
+.PHONY: build test test-short bench bench-peers demo vet clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./agent/cmd/stolik-agent ./hub/cmd/stolik-hub ./hub/cmd/stolik-demo
@@ -26,12 +28,28 @@ test: vet
 test-short: vet
 	$(GO) test -count=1 -short ./...
 
-# Packages are benchmarked one at a time (-p 1): on two cores, two
-# benchmark binaries at once measure each other.
-bench:
-	@mkdir -p $(BIN)
-	@$(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime 1x -timeout 30m $(BENCHPKG) \
-		| tee $(BIN)/bench.txt | awk -f .ci/benchtable.awk
+# make bench runs every benchmark (stolik-bench: one package at a time, as
+# on two cores two benchmark binaries measure each other), shows progress,
+# and writes $(BIN)/bench/report.md with charts, each figure beside its
+# target and its ratio to the baseline measured in the same run. The peers
+# it compares with are installed first where this machine allows; one that
+# cannot be installed or started is reported missing.
+CENTRIFUGO_VERSION := v6.9.1
+bench: bench-peers
+	$(GO) run ./hub/cmd/stolik-bench --out $(BIN)/bench --bench '$(BENCH)' --pkg '$(BENCHPKG)'
+
+# NATS and Mosquitto from Debian's packages; Centrifugo built from the
+# module proxy at a pinned version into $(BIN)/peers.
+bench-peers:
+	@mkdir -p $(BIN)/peers
+	-@command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || \
+		{ command -v apt-get >/dev/null && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+		apt-get -qq install -y --no-install-recommends nats-server mosquitto >/dev/null; }
+	-@command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || \
+		{ command -v apt-get >/dev/null && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+		apt-get -qq install -y --no-install-recommends mosquitto >/dev/null; }
+	-@[ -x $(BIN)/peers/centrifugo ] || { echo "building centrifugo $(CENTRIFUGO_VERSION) (a few minutes, once)"; \
+		GOBIN=$(CURDIR)/$(BIN)/peers $(GO) install github.com/centrifugal/centrifugo/v6@$(CENTRIFUGO_VERSION); }
 
 demo: build
 	$(BIN)/stolik-demo --bin $(BIN)

@@ -76,6 +76,12 @@ func BenchmarkIdleConnections(b *testing.B) {
 	b.ReportMetric(ours.rssPerConn(), "ours_rss_per_conn")
 	b.ReportMetric(plain.rssPerConn(), "plain_rss_per_conn")
 	b.ReportMetric(returning.rssPerConn(), "plain_returning_rss_per_conn")
+	if c, err := measureCentrifugo(b, n); err != nil {
+		b.Logf("PEER MISSING: centrifugo: %v", err)
+	} else {
+		b.ReportMetric(c, "centrifugo_rss_per_conn")
+		b.ReportMetric(ours.rssPerConn()/c, "ratio_centrifugo")
+	}
 }
 
 // benchServerEnv makes the test binary run a benchmark server ("ours",
@@ -462,17 +468,27 @@ func sampleMemory() memSample {
 
 // vmRSS returns the resident set size from /proc/self/status, or 0.
 func vmRSS() uint64 {
-	b, err := os.ReadFile("/proc/self/status")
+	rss, _ := processRSS(0)
+	return rss
+}
+
+// processRSS returns a process's resident set size (pid 0: this one).
+func processRSS(pid int) (uint64, error) {
+	path := "/proc/self/status"
+	if pid != 0 {
+		path = fmt.Sprintf("/proc/%d/status", pid)
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0
+		return 0, err
 	}
 	for line := range strings.Lines(string(b)) {
 		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
+			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10, err
 		}
 	}
-	return 0
+	return 0, fmt.Errorf("%s has no VmRSS", path)
 }
 
 // raiseFileLimit lifts the soft limit on open files to the hard limit.

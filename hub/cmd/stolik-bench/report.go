@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// verdict says whether a benchmark met its target.
+func verdict(b *result) string {
+	switch {
+	case b.Failed:
+		return "FAILED"
+	case b.Skipped != "":
+		return "skipped: " + b.Skipped
+	}
+	s, ok := specs[b.Name]
+	if !ok || s.Met == nil {
+		return "—"
+	}
+	if s.Met(b.Metrics) {
+		return "met"
+	}
+	return "**missed**"
+}
+
+// ratios prints a benchmark's ratios to its baselines, and the peers it
+// could not measure.
+func ratios(b *result) string {
+	var parts []string
+	for _, r := range specs[b.Name].Ratios {
+		v, ok := b.Metrics[r.Metric]
+		if r.Over != "" {
+			num, ok1 := b.Metrics[r.Metric]
+			den, ok2 := b.Metrics[r.Over]
+			v, ok = num/den, ok1 && ok2 && den != 0
+		}
+		if ok {
+			parts = append(parts, fmt.Sprintf("%.2f× %s", v, r.Baseline))
+		}
+	}
+	for _, m := range b.Missing {
+		parts = append(parts, "missing: "+m)
+	}
+	if len(parts) == 0 {
+		return "— (no peer measured)"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func table(res *results) string {
+	var sb strings.Builder
+	sb.WriteString("| benchmark | figure | target | verdict | ratio to the baseline (same run) |\n")
+	sb.WriteString("|---|---|---|---|---|\n")
+	for _, b := range res.Benches {
+		target := specs[b.Name].Target
+		if target == "" {
+			target = "—"
+		}
+		fmt.Fprintf(&sb, "| %s | %s | %s | %s | %s |\n",
+			b.Name, headline(b), target, verdict(b), ratios(b))
+	}
+	return sb.String()
+}
+
+// summary is what make bench prints at the end.
+func summary(res *results) string {
+	return "\n" + table(res)
+}
+
+func markdown(res *results, charts []string, started time.Time) string {
+	var sb strings.Builder
+	sb.WriteString("# Stolik benchmarks\n\n")
+	fmt.Fprintf(&sb, "Run of %s, %s on %s/%s (%s), %s. Each benchmark ran once "+
+		"(-benchtime 1x), one package at a time; peers ran on the same machine in the "+
+		"same run, on loopback.\n\n", started.UTC().Format("2006-01-02 15:04 MST"),
+		runtime.Version(), res.Env["goos"], res.Env["goarch"], res.Env["cpu"],
+		time.Since(started).Round(time.Second))
+	sb.WriteString("## Summary\n\n")
+	sb.WriteString(table(res))
+	if len(charts) > 0 {
+		sb.WriteString("\n## Beside the baselines\n\n")
+		for _, c := range charts {
+			fmt.Fprintf(&sb, "![%s](%s)\n\n", c, c)
+		}
+	}
+	sb.WriteString("## Every figure\n\n")
+	for _, b := range res.Benches {
+		fmt.Fprintf(&sb, "- **%s** (%s):", b.Name, b.Pkg)
+		for _, u := range b.Units {
+			fmt.Fprintf(&sb, " %s %s;", number(b.Metrics[u]), u)
+		}
+		if len(b.Units) == 0 {
+			sb.WriteString(" no figures")
+		}
+		sb.WriteString("\n")
+	}
+	sb.WriteString("\nRaw output: bench.txt beside this file.\n")
+	return sb.String()
+}

@@ -1,0 +1,178 @@
+package main
+
+import "fmt"
+
+// spec says how to read one benchmark: its headline figure, the target an
+// issue set for it, the check of that target, and the baseline measured in
+// the same run that its ratio is taken to.
+type spec struct {
+	// Figure is the unit of the headline number.
+	Figure string
+	Target string
+	// Met checks the target; nil when the benchmark has none.
+	Met func(m map[string]float64) bool
+	// Ratios name reported ratio metrics and what each is taken to.
+	Ratios []ratio
+	// Chart, if set, draws the benchmark's figures side by side.
+	Chart *chart
+}
+
+// ratio is a ratio metric a benchmark reports, or one computed here as
+// Metric over Over when Metric is not itself a ratio.
+type ratio struct {
+	Metric, Over, Baseline string
+}
+
+// chart draws bars of several metrics of one benchmark in one unit.
+type chart struct {
+	Title, Unit string
+	Bars        []bar
+	// Lower is true where a lower figure is better.
+	Lower bool
+}
+
+type bar struct{ Label, Metric string }
+
+var specs = map[string]spec{
+	"BenchmarkAppend": {
+		Figure: "changes/s",
+		Target: ">= 50,000 changes/s; ratio to raw bbolt >= 0.7; p99 commit <= 25 ms",
+		Met: func(m map[string]float64) bool {
+			return m["changes/s"] >= 50_000 && m["ratio"] >= 0.7 && m["p99_commit_ms"] <= 25
+		},
+		Ratios: []ratio{{Metric: "ratio", Baseline: "raw bbolt, same commits"}},
+		Chart: &chart{Title: "Agent outbox append", Unit: "changes/s", Bars: []bar{
+			{"Stolik outbox", "changes/s"}, {"raw bbolt", "raw_changes/s"}}},
+	},
+	"BenchmarkDrain": {
+		Figure: "changes/s",
+		Target: ">= 20,000 changes/s; a 1,000,000 backlog in < 120 s",
+		Met: func(m map[string]float64) bool {
+			return m["changes/s"] >= 20_000 && m["drain_s"] < 120
+		},
+	},
+	"BenchmarkDelivery": {
+		Figure: "stolik_changes/s",
+		Target: "beside the peers (no fixed target)",
+		Ratios: []ratio{
+			{Metric: "ratio_nats", Baseline: "NATS JetStream, file storage, sync publish acks"},
+			{Metric: "ratio_mosquitto", Baseline: "Mosquitto, persistence, QoS 1"},
+		},
+		Chart: &chart{Title: "Durable delivery of small changes with acks", Unit: "changes/s",
+			Bars: []bar{{"Stolik", "stolik_changes/s"}, {"NATS JetStream", "nats_changes/s"},
+				{"Mosquitto", "mosquitto_changes/s"}}},
+	},
+	"BenchmarkIdleConnections": {
+		Figure: "ours_bytes_per_conn",
+		Target: "<= 20,000 bytes per idle connection",
+		Met:    func(m map[string]float64) bool { return m["ours_bytes_per_conn"] <= 20_000 },
+		Ratios: []ratio{
+			{Metric: "ratio", Baseline: "plain gorilla server (Go memory)"},
+			{Metric: "ratio_centrifugo", Baseline: "Centrifugo (RSS)"},
+		},
+		Chart: &chart{Title: "Memory per idle websocket connection (RSS)", Unit: "bytes",
+			Lower: true, Bars: []bar{{"Stolik hub", "ours_rss_per_conn"},
+				{"plain gorilla", "plain_rss_per_conn"}, {"Centrifugo", "centrifugo_rss_per_conn"}}},
+	},
+	"BenchmarkAgentIdle": {
+		Figure: "rss_MB",
+		Target: "<= 30 MB RSS; <= 0.5% of one core",
+		Met:    func(m map[string]float64) bool { return m["rss_MB"] <= 30 && m["cpu_%"] <= 0.5 },
+	},
+	"BenchmarkHotBooking": {
+		Figure: "attempts/s",
+		Target: "0 overlaps; >= 1,000 attempts/s; ratio to plain INSERT >= 0.5",
+		Met: func(m map[string]float64) bool {
+			return m["overlaps"] == 0 && m["attempts/s"] >= 1000 && m["ratio"] >= 0.5
+		},
+		Ratios: []ratio{{Metric: "ratio", Baseline: "plain INSERT under the exclusion constraint"}},
+		Chart: &chart{Title: "Bookings under contention (32 clients, one table)",
+			Unit: "attempts/s", Bars: []bar{{"Stolik CreateBooking", "attempts/s"},
+				{"plain exclusion-constraint INSERT", "plain_attempts/s"}}},
+	},
+	"BenchmarkIngest/insert": ingest,
+	"BenchmarkIngest/update": ingest,
+	"BenchmarkIngestRouting": {
+		Figure: "events/s",
+		Target: "ratio with routing across two replicas >= 0.9",
+		Met:    func(m map[string]float64) bool { return m["ratio"] >= 0.9 },
+		Ratios: []ratio{{Metric: "ratio", Baseline: "one replica, no routing"}},
+	},
+	"BenchmarkAvailability": {
+		Figure: "us/query",
+		Target: "< 1 ms per query (100 tables, 300 reservations)",
+		Met:    func(m map[string]float64) bool { return m["us/query"] < 1000 },
+	},
+	"BenchmarkDeskAvailability": {
+		Figure: "us/query",
+		Target: "< 1 ms per query, loading from the embedded store",
+		Met:    func(m map[string]float64) bool { return m["us/query"] < 1000 },
+	},
+	"BenchmarkBookingAPI/bolt":     noOverlaps,
+	"BenchmarkBookingAPI/postgres": noOverlaps,
+}
+
+var ingest = spec{
+	Figure: "events/s",
+	Target: ">= 20,000 events/s",
+	Met:    func(m map[string]float64) bool { return m["events/s"] >= 20_000 },
+}
+
+var noOverlaps = spec{
+	Figure: "attempts/s",
+	Target: "0 overlaps (32 clients)",
+	Met:    func(m map[string]float64) bool { return m["overlaps"] == 0 },
+}
+
+// headline returns a benchmark's main figure as text.
+func headline(b *result) string {
+	s, ok := specs[b.Name]
+	unit := s.Figure
+	if !ok || unit == "" {
+		for _, u := range b.Units {
+			if u != "ns/op" && u != "B/op" && u != "allocs/op" {
+				unit = u
+				break
+			}
+		}
+		if unit == "" {
+			unit = "ns/op"
+		}
+	}
+	v, ok := b.Metrics[unit]
+	if !ok {
+		return "—"
+	}
+	return number(v) + " " + unit
+}
+
+// number prints a figure with thousands separators and sensible decimals.
+func number(v float64) string {
+	switch {
+	case v >= 1000 || v <= -1000:
+		return thousands(fmt.Sprintf("%.0f", v))
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 1:
+		return fmt.Sprintf("%.2f", v)
+	}
+	return fmt.Sprintf("%.3g", v)
+}
+
+func thousands(s string) string {
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}

@@ -51,8 +51,10 @@ type Log struct {
 
 // Connector selects and configures the RMS connector.
 type Connector struct {
-	Kind string `yaml:"kind"`
-	Sim  Sim    `yaml:"sim"`
+	Kind       string     `yaml:"kind"`
+	Sim        Sim        `yaml:"sim"`
+	Poster     Poster     `yaml:"poster"`
+	QuickResto QuickResto `yaml:"quickresto"`
 }
 
 // Sim configures the simulated venue.
@@ -67,6 +69,41 @@ type Sim struct {
 	// RefuseEvery refuses every n-th reservation the hub asks for, to show
 	// a refusal (0: never).
 	RefuseEvery int `yaml:"refuse_every"`
+}
+
+// Poster configures the Poster (joinposter.com) connector. Zero values take
+// the connector's defaults (agent/poster).
+type Poster struct {
+	// BaseURL is the API's address; https://joinposter.com/api when empty.
+	BaseURL string `yaml:"base_url"`
+	// Token is a personal integration token (or STOLIK_POSTER_TOKEN).
+	Token string `yaml:"token"`
+	// SpotID is the venue; may be empty when the account has one spot.
+	SpotID string `yaml:"spot_id"`
+	// TimeZone is the account's IANA zone: Poster speaks local time.
+	TimeZone string `yaml:"time_zone"`
+	// Seats is the seat count of a table Poster gives none for.
+	Seats          int           `yaml:"seats"`
+	WindowAhead    time.Duration `yaml:"window_ahead"`
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+}
+
+// QuickResto configures the read-only Quick Resto connector. Zero values
+// take the connector's defaults (agent/quickresto).
+type QuickResto struct {
+	// Layer is the account name: https://<layer>.quickresto.ru.
+	Layer string `yaml:"layer"`
+	// Login is the API login (usually the layer name).
+	Login string `yaml:"login"`
+	// Password is the API password (or STOLIK_QUICKRESTO_PASSWORD).
+	Password string `yaml:"password"`
+	// BaseURL overrides the address made from Layer (for tests).
+	BaseURL        string        `yaml:"base_url"`
+	TimeZone       string        `yaml:"time_zone"`
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+	// AuthHeader is where the credentials go: authorization (default) or
+	// x-authorization.
+	AuthHeader string `yaml:"auth_header"`
 }
 
 // Outbox bounds the durable buffer.
@@ -159,6 +196,12 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	if v, ok := lookup("STOLIK_LOG_LEVEL"); ok {
 		c.Log.Level = v
 	}
+	if v, ok := lookup("STOLIK_POSTER_TOKEN"); ok {
+		c.Connector.Poster.Token = v
+	}
+	if v, ok := lookup("STOLIK_QUICKRESTO_PASSWORD"); ok {
+		c.Connector.QuickResto.Password = v
+	}
 }
 
 // Validate checks c and returns every problem found as an *Error, or nil.
@@ -230,10 +273,15 @@ func (c Config) problems() []Problem {
 		if s.ChangesPerStep < 0 || s.Steps < 0 {
 			bad("connector.sim", "changes_per_step and steps cannot be negative")
 		}
+	case "poster":
+		probs = append(probs, c.Connector.Poster.problems()...)
+	case "quickresto":
+		probs = append(probs, c.Connector.QuickResto.problems()...)
 	case "":
-		bad("connector.kind", "is empty; name the RMS connector (sim)")
+		bad("connector.kind", "is empty; name the RMS connector (sim, poster, quickresto)")
 	default:
-		bad("connector.kind", "%q is not known; this agent has: sim", c.Connector.Kind)
+		bad("connector.kind", "%q is not known; this agent has: sim, poster, quickresto",
+			c.Connector.Kind)
 	}
 	if c.Outbox.MaxPending < 1000 {
 		bad("outbox.max_pending", "%d is too small; use at least 1000", c.Outbox.MaxPending)

@@ -18,6 +18,8 @@ import (
 	"github.com/stolik/stolik/agent"
 	"github.com/stolik/stolik/agent/config"
 	"github.com/stolik/stolik/agent/outbox"
+	"github.com/stolik/stolik/agent/poster"
+	"github.com/stolik/stolik/agent/quickresto"
 	"github.com/stolik/stolik/agent/sim"
 	"github.com/stolik/stolik/agent/uplink"
 	"github.com/stolik/stolik/shared/wire"
@@ -97,6 +99,22 @@ func NewConnector(c config.Config) (agent.Connector, error) {
 			Seed: s.Seed, Halls: s.Halls, Tables: s.Tables, Start: s.Start, Step: s.Step,
 			ChangesPerStep: s.ChangesPerStep, Steps: s.Steps, RefuseEvery: s.RefuseEvery,
 			StateFile: filepath.Join(c.DataDir, "sim-reservations.json"),
+		})
+	case "poster":
+		p := c.Connector.Poster
+		// TODO(#6): NewConnector takes no logger, so the connector's own
+		// log lines (a duration raised to 30 minutes, seats not learned)
+		// are dropped; its errors still reach the poller's log.
+		return poster.New(poster.Config{
+			BaseURL: p.BaseURL, Token: p.Token, SpotID: p.SpotID, TimeZone: p.TimeZone,
+			Seats: p.Seats, WindowAhead: p.WindowAhead, RequestTimeout: p.RequestTimeout,
+			MapFile: filepath.Join(c.DataDir, "poster-tables.json"),
+		})
+	case "quickresto":
+		q := c.Connector.QuickResto
+		return quickresto.New(quickresto.Config{
+			Layer: q.Layer, BaseURL: q.BaseURL, Login: q.Login, Password: q.Password,
+			TimeZone: q.TimeZone, RequestTimeout: q.RequestTimeout, AuthHeader: q.AuthHeader,
 		})
 	}
 	return nil, fmt.Errorf("connector %q is not known", c.Connector.Kind)

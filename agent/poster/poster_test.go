@@ -3,7 +3,6 @@ package poster_test
 import (
 	"context"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -93,19 +92,14 @@ func (v venue) Lock(t testing.TB, _ string) {
 func TestConformance(t *testing.T) {
 	connectortest.Run(t, connectortest.Harness{
 		New: func(t *testing.T) (agent.Connector, connectortest.Venue) {
-			// connectortest has no Skip key for cancel alone: its Cancel
-			// test needs only "write", which Poster has.
-			if strings.HasSuffix(t.Name(), "/Cancel") {
-				t.Skip("poster has no cancel API (TestCancelIsUnsupported covers it)")
-			}
 			f := newFake(t, postertest.Options{})
 			return newConnector(t, config(t, f)), venue{f}
 		},
 		Skip: map[string]string{
 			connectortest.SkipStaffReserve: "Poster's reservation list has no table: a " +
-				"till reservation shows with none (TestTillReservationHasNoTable; " +
-				"orders: TestOrdersFollowChecks)",
-			connectortest.SkipLock: "poster has no cancel API, so there is nothing to lock",
+				"till reservation shows with none (TestTillReservationHasNoTable)",
+			connectortest.SkipCancel: "poster has no cancel API (TestCancelIsUnsupported)",
+			connectortest.SkipLock:   "poster has no cancel API, so there is nothing to lock",
 			connectortest.SkipToken: "Poster tokens live two years and the API cannot " +
 				"renew one: an expired token is an error with a fix (TestTokenErrors)",
 		},

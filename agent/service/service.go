@@ -18,6 +18,7 @@ import (
 	"github.com/stolik/stolik/agent"
 	"github.com/stolik/stolik/agent/config"
 	"github.com/stolik/stolik/agent/outbox"
+	"github.com/stolik/stolik/agent/rkeeper"
 	"github.com/stolik/stolik/agent/sim"
 	"github.com/stolik/stolik/agent/uplink"
 	"github.com/stolik/stolik/shared/wire"
@@ -97,6 +98,21 @@ func NewConnector(c config.Config) (agent.Connector, error) {
 			Seed: s.Seed, Halls: s.Halls, Tables: s.Tables, Start: s.Start, Step: s.Step,
 			ChangesPerStep: s.ChangesPerStep, Steps: s.Steps, RefuseEvery: s.RefuseEvery,
 			StateFile: filepath.Join(c.DataDir, "sim-reservations.json"),
+		})
+	case "rkeeper":
+		r := c.Connector.RKeeper
+		loc, err := time.LoadLocation(r.TimeZone)
+		if err != nil {
+			return nil, fmt.Errorf("connector.rkeeper.time_zone: %w", err)
+		}
+		// TODO(#5): pass the agent's logger once NewConnector takes one;
+		// until then the connector's warnings about odd data are dropped.
+		return rkeeper.New(rkeeper.Config{
+			URL: r.URL, User: r.User, Password: r.Password, CertSHA256: r.CertSHA256,
+			Location: loc, Station: r.Station, Waiter: r.Waiter, Manager: r.Manager,
+			DeleteReason: r.DeleteReason, OrderType: r.OrderType, GuestType: r.GuestType,
+			SeatsAttribute: r.SeatsAttribute, DurationFormat: r.DurationFormat,
+			WindowAhead: r.WindowAhead, RefCheck: r.RefCheck, RequestTimeout: r.RequestTimeout,
 		})
 	}
 	return nil, fmt.Errorf("connector %q is not known", c.Connector.Kind)

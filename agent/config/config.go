@@ -49,10 +49,14 @@ type Log struct {
 	MaxFiles int `yaml:"max_files"`
 }
 
+// Kinds lists the connectors this agent has, as connector.kind names them.
+var Kinds = []string{"sim", "rkeeper", "poster", "quickresto"}
+
 // Connector selects and configures the RMS connector.
 type Connector struct {
 	Kind       string     `yaml:"kind"`
 	Sim        Sim        `yaml:"sim"`
+	RKeeper    RKeeper    `yaml:"rkeeper"`
 	Poster     Poster     `yaml:"poster"`
 	QuickResto QuickResto `yaml:"quickresto"`
 }
@@ -106,6 +110,46 @@ type QuickResto struct {
 	AuthHeader string `yaml:"auth_header"`
 }
 
+// RKeeper configures the R-Keeper 7 connector, which talks to the cash
+// server's XML interface over HTTPS.
+type RKeeper struct {
+	// URL is the XML interface, e.g.
+	// https://192.168.1.10:8443/rk7api/v0/xmlinterface.xml.
+	URL string `yaml:"url"`
+	// User and Password are an employee with the HTTP access right; the
+	// password may come from STOLIK_RKEEPER_PASSWORD instead.
+	User     string `yaml:"user"`
+	Password string `yaml:"password"`
+	// CertSHA256 pins the cash server's self-signed certificate: its
+	// SHA-256 fingerprint in hex, with or without colons.
+	CertSHA256 string `yaml:"cert_sha256"`
+	// TimeZone is the venue's IANA zone; the till speaks local time.
+	TimeZone string `yaml:"time_zone"`
+	// Codes of the references the write commands name: the station and
+	// waiter a reserve order is made at (optional), the manager and void
+	// reason (ORDERVOIDS) VoidOrder cancels with (required), the order
+	// type (optional) and the guest type's id (optional).
+	Station      string `yaml:"station"`
+	Waiter       string `yaml:"waiter"`
+	Manager      string `yaml:"manager"`
+	DeleteReason string `yaml:"delete_reason"`
+	OrderType    string `yaml:"order_type"`
+	GuestType    string `yaml:"guest_type"`
+	// SeatsAttribute is the TABLES attribute holding the seat count.
+	SeatsAttribute string `yaml:"seats_attribute"`
+	// DurationFormat is how a reserve's duration is written: auto (as the
+	// till shows it, 1899-12-30T02:00:00), minutes (120) or hhmm (02:00).
+	// Reading accepts every form.
+	DurationFormat string `yaml:"duration_format"`
+	// WindowAhead bounds how far ahead reservations are mirrored.
+	WindowAhead time.Duration `yaml:"window_ahead"`
+	// RefCheck is how often the halls and tables references are asked
+	// for their version (and re-read when it changed).
+	RefCheck time.Duration `yaml:"ref_check"`
+	// RequestTimeout bounds each request to the cash server.
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+}
+
 // Outbox bounds the durable buffer.
 type Outbox struct {
 	MaxPending int `yaml:"max_pending"`
@@ -131,6 +175,10 @@ func Default() Config {
 		Log:          Log{Level: "info", MaxSizeMB: 10, MaxFiles: 5},
 		Connector: Connector{Kind: "sim", Sim: Sim{
 			Seed: 1, Halls: 2, Tables: 20, Step: time.Second, ChangesPerStep: 2,
+		}, RKeeper: RKeeper{
+			SeatsAttribute: "MaxGuests", DurationFormat: "auto",
+			WindowAhead: 30 * 24 * time.Hour, RefCheck: time.Minute,
+			RequestTimeout: 15 * time.Second,
 		}},
 		Outbox: Outbox{MaxPending: 1_000_000},
 		Uplink: Uplink{
@@ -201,6 +249,9 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	}
 	if v, ok := lookup("STOLIK_QUICKRESTO_PASSWORD"); ok {
 		c.Connector.QuickResto.Password = v
+	}
+	if v, ok := lookup("STOLIK_RKEEPER_PASSWORD"); ok {
+		c.Connector.RKeeper.Password = v
 	}
 }
 
@@ -273,15 +324,17 @@ func (c Config) problems() []Problem {
 		if s.ChangesPerStep < 0 || s.Steps < 0 {
 			bad("connector.sim", "changes_per_step and steps cannot be negative")
 		}
+	case "rkeeper":
+		probs = append(probs, c.Connector.RKeeper.problems()...)
 	case "poster":
 		probs = append(probs, c.Connector.Poster.problems()...)
 	case "quickresto":
 		probs = append(probs, c.Connector.QuickResto.problems()...)
 	case "":
-		bad("connector.kind", "is empty; name the RMS connector (sim, poster, quickresto)")
+		bad("connector.kind", "is empty; name the RMS connector (%s)", strings.Join(Kinds, ", "))
 	default:
-		bad("connector.kind", "%q is not known; this agent has: sim, poster, quickresto",
-			c.Connector.Kind)
+		bad("connector.kind", "%q is not known; this agent has: %s", c.Connector.Kind,
+			strings.Join(Kinds, ", "))
 	}
 	if c.Outbox.MaxPending < 1000 {
 		bad("outbox.max_pending", "%d is too small; use at least 1000", c.Outbox.MaxPending)

@@ -80,3 +80,59 @@ func TestUnknownKeyNamesLine(t *testing.T) {
 		t.Fatalf("err = %v, want the unknown key and its line", err)
 	}
 }
+
+const rkeeperConfig = minimal + `connector:
+  kind: rkeeper
+  rkeeper:
+    url: https://192.168.1.10:8443/rk7api/v0/xmlinterface.xml
+    user: stolik
+    cert_sha256: ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789
+    time_zone: Europe/Moscow
+    manager: "3"
+    delete_reason: "2"
+`
+
+func TestRKeeperConfig(t *testing.T) {
+	t.Setenv("STOLIK_RKEEPER_PASSWORD", "from-env")
+	c, err := config.Load(write(t, rkeeperConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Connector.RKeeper
+	if r.Password != "from-env" || r.SeatsAttribute != "MaxGuests" ||
+		r.DurationFormat != "auto" || r.RefCheck != time.Minute {
+		t.Errorf("rkeeper section = %+v, want the env password and the defaults", r)
+	}
+}
+
+func TestRKeeperProblems(t *testing.T) {
+	_, err := config.Load(write(t, minimal+`connector:
+  kind: rkeeper
+  rkeeper:
+    url: http://192.168.1.10:8443/rk7api/v0/xmlinterface.xml
+    time_zone: Mars/Olympus
+    duration_format: days
+`))
+	if err == nil {
+		t.Fatal("bad rkeeper section accepted")
+	}
+	for _, want := range []string{
+		"connector.rkeeper.url: scheme \"http\"", "connector.rkeeper.user",
+		"connector.rkeeper.password", "connector.rkeeper.cert_sha256: is empty",
+		"connector.rkeeper.time_zone", "connector.rkeeper.manager",
+		"connector.rkeeper.delete_reason", "connector.rkeeper.duration_format",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+}
+
+func TestRKeeperBadPin(t *testing.T) {
+	t.Setenv("STOLIK_RKEEPER_PASSWORD", "p")
+	body := strings.Replace(rkeeperConfig, "ABCDEF01", "XYCDEF01", 1)
+	_, err := config.Load(write(t, body))
+	if err == nil || !strings.Contains(err.Error(), "is not a SHA-256 fingerprint") {
+		t.Errorf("err = %v, want the bad fingerprint named", err)
+	}
+}

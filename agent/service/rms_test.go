@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,7 +30,7 @@ func TestNewConnectorPoster(t *testing.T) {
 		BaseURL: f.URL(), Token: f.Token(), TimeZone: "Europe/Moscow",
 	}
 
-	conn, err := service.NewConnector(c)
+	conn, err := service.NewConnector(c, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestNewConnectorQuickResto(t *testing.T) {
 	c.Connector.Kind = "quickresto"
 	c.Connector.QuickResto = config.QuickResto{BaseURL: f.URL(), Login: "cafe", Password: "secret"}
 
-	conn, err := service.NewConnector(c)
+	conn, err := service.NewConnector(c, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/stolik/stolik/agent/outbox"
 	"github.com/stolik/stolik/agent/poster"
 	"github.com/stolik/stolik/agent/quickresto"
+	"github.com/stolik/stolik/agent/rkeeper"
 	"github.com/stolik/stolik/agent/sim"
 	"github.com/stolik/stolik/agent/uplink"
 	"github.com/stolik/stolik/shared/wire"
@@ -39,11 +40,11 @@ func Run(ctx context.Context, c config.Config, version string, log *slog.Logger)
 	}
 	defer ob.Close()
 
-	conn, err := NewConnector(c)
+	log = log.With("agent", c.Hub.AgentID)
+	conn, err := NewConnector(c, log)
 	if err != nil {
 		return err
 	}
-	log = log.With("agent", c.Hub.AgentID)
 	poller := NewPoller(conn, ob, c.PollInterval, log.With("component", "poller"))
 	exec := NewExecutor(conn, ob, poller, log.With("component", "executor"))
 
@@ -90,8 +91,8 @@ func Run(ctx context.Context, c config.Config, version string, log *slog.Logger)
 	return err
 }
 
-// NewConnector builds the connector the config names.
-func NewConnector(c config.Config) (agent.Connector, error) {
+// NewConnector builds the connector the config names; it logs to log.
+func NewConnector(c config.Config, log *slog.Logger) (agent.Connector, error) {
 	switch c.Connector.Kind {
 	case "sim":
 		s := c.Connector.Sim
@@ -100,21 +101,33 @@ func NewConnector(c config.Config) (agent.Connector, error) {
 			ChangesPerStep: s.ChangesPerStep, Steps: s.Steps, RefuseEvery: s.RefuseEvery,
 			StateFile: filepath.Join(c.DataDir, "sim-reservations.json"),
 		})
+	case "rkeeper":
+		r := c.Connector.RKeeper
+		loc, err := time.LoadLocation(r.TimeZone)
+		if err != nil {
+			return nil, fmt.Errorf("connector.rkeeper.time_zone: %w", err)
+		}
+		return rkeeper.New(rkeeper.Config{
+			URL: r.URL, User: r.User, Password: r.Password, CertSHA256: r.CertSHA256,
+			Location: loc, Station: r.Station, Waiter: r.Waiter, Manager: r.Manager,
+			DeleteReason: r.DeleteReason, OrderType: r.OrderType, GuestType: r.GuestType,
+			SeatsAttribute: r.SeatsAttribute, DurationFormat: r.DurationFormat,
+			WindowAhead: r.WindowAhead, RefCheck: r.RefCheck, RequestTimeout: r.RequestTimeout,
+			Logger: log,
+		})
 	case "poster":
 		p := c.Connector.Poster
-		// TODO(#6): NewConnector takes no logger, so the connector's own
-		// log lines (a duration raised to 30 minutes, seats not learned)
-		// are dropped; its errors still reach the poller's log.
 		return poster.New(poster.Config{
 			BaseURL: p.BaseURL, Token: p.Token, SpotID: p.SpotID, TimeZone: p.TimeZone,
 			Seats: p.Seats, WindowAhead: p.WindowAhead, RequestTimeout: p.RequestTimeout,
-			MapFile: filepath.Join(c.DataDir, "poster-tables.json"),
+			MapFile: filepath.Join(c.DataDir, "poster-tables.json"), Logger: log,
 		})
 	case "quickresto":
 		q := c.Connector.QuickResto
 		return quickresto.New(quickresto.Config{
 			Layer: q.Layer, BaseURL: q.BaseURL, Login: q.Login, Password: q.Password,
 			TimeZone: q.TimeZone, RequestTimeout: q.RequestTimeout, AuthHeader: q.AuthHeader,
+			Logger: log,
 		})
 	}
 	return nil, fmt.Errorf("connector %q is not known", c.Connector.Kind)

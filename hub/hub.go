@@ -257,6 +257,23 @@ type Store interface {
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
 
 	Close() error
+
+	// Incidents: trouble with agents that support was alerted to (package
+	// alert). An agent has at most one unresolved incident of each kind.
+
+	// PutIncident creates an incident or replaces the one with its id
+	// (Validate; ErrInvalid). Creating or reopening an unresolved incident
+	// while the agent has another unresolved one of the same kind is
+	// ErrExists and changes nothing.
+	PutIncident(ctx context.Context, in Incident) error
+	// Incident returns one incident.
+	Incident(ctx context.Context, id string) (Incident, error)
+	// OpenIncidents lists the unresolved incidents, by agent, then kind.
+	OpenIncidents(ctx context.Context) ([]Incident, error)
+	// AgentIncidents lists an agent's incidents, resolved or not, newest
+	// OpenedAt first (then id), at most limit (all when limit <= 0). An
+	// unknown agent has none.
+	AgentIncidents(ctx context.Context, agentID string, limit int) ([]Incident, error)
 }
 
 // Live is what the gateway knows about an agent right now.

@@ -23,6 +23,9 @@
 //	jobs/<id>, job_times/<run at,id>  jobs with their lease, by RunAt
 //	enrollments/<code hash>           enrollment codes, used or not
 //
+// Incidents (support alerts) have buckets of their own, created when the
+// first is stored; see incidents.go.
+//
 // Times in keys are 12 bytes that sort like the times (see timeKey), so a
 // cursor walks a venue's bookings in start order. Every index is written in
 // the transaction that writes what it indexes.

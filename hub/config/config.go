@@ -33,6 +33,7 @@ type Config struct {
 	Database Database `yaml:"database"`
 	Log      Log      `yaml:"log"`
 	Agents   Agents   `yaml:"agents"`
+	Alerts   Alerts   `yaml:"alerts"`
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 }
@@ -74,6 +75,7 @@ func Default() Config {
 		DataDir:         "hub-data",
 		Log:             Log{Level: "info"},
 		Agents:          Agents{MaxBatch: 1000, Window: 4, SendQueue: 64, Heartbeat: 20 * time.Second},
+		Alerts:          defaultAlerts(),
 		ShutdownTimeout: 10 * time.Second,
 		Database:        Database{MaxConns: 16, StatementTimeout: 5 * time.Second, StartupRetry: time.Minute},
 	}
@@ -163,6 +165,7 @@ func (c Config) Validate() error {
 				"startup_retry not negative")
 		}
 	}
+	c.Alerts.validate(c.Agents.Heartbeat, bad)
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown_timeout", "must be positive, e.g. 10s")
 	}

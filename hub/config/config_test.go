@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stolik/stolik/hub/config"
 )
@@ -57,5 +58,38 @@ func TestDatabaseURL(t *testing.T) {
 	c, err := config.Load("")
 	if err != nil || c.Replica != "hub-2" {
 		t.Fatalf("got %+v, %v", c, err)
+	}
+}
+
+func TestAlerts(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "hub.yaml")
+	body := "alerts: {chat_id: -1001234, offline_after: 3m, cooldown: 1m}\n"
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Alerts
+	if a.ChatID != -1001234 || a.OfflineAfter != 3*time.Minute || a.Cooldown != time.Minute ||
+		a.UnhealthyAfter != 10*time.Minute || a.SummaryOver != 3 {
+		t.Errorf("alerts = %+v; want the file's values over the defaults", a)
+	}
+
+	body = "agents: {heartbeat: 1m}\nalerts: {offline_after: 2m, unhealthy_after: 1s, " +
+		"cooldown: -1s, interval: 0s, summary_over: 0}\n"
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = config.Load(p)
+	if err == nil {
+		t.Fatal("bad alerts accepted")
+	}
+	for _, want := range []string{"alerts.offline_after", "alerts.unhealthy_after",
+		"alerts.cooldown", "alerts.interval", "alerts.summary_over"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
 	}
 }

@@ -417,6 +417,7 @@ func (c *conn) receive(typ int, r io.Reader) bool {
 		c.readEnded(err)
 		return false
 	}
+	received := time.Now()
 	if c.isClosing() {
 		// Drain until the agent answers our close frame.
 		return true
@@ -426,7 +427,7 @@ func (c *conn) receive(typ int, r io.Reader) bool {
 		c.protocolError("binary frame; messages are JSON text frames")
 		return true
 	}
-	c.handle(frame)
+	c.handle(frame, received)
 	return true
 }
 

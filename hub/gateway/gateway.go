@@ -75,6 +75,11 @@ type Options struct {
 	// return quickly (hand the work to another goroutine).
 	OnApplied func(agentID, venueID string)
 	OnResult  func(agentID string, c hub.Command, r wire.Result)
+	// OnBatch, if set, is called for every batch applied and acked, with
+	// what the store did and the time from the batch read off the socket
+	// to its ack queued for the writer (metrics). It runs on the
+	// connection's reader: it must return at once.
+	OnBatch func(agentID string, res hub.ApplyResult, took time.Duration)
 	// Replica names this hub process; it is recorded as the holder of each
 	// agent's connection, so that other replicas know where it is.
 	Replica string

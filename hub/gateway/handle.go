@@ -35,8 +35,9 @@ func (c *conn) storeFailed(what string, err error) {
 	c.closeWith(websocket.CloseInternalServerErr, "hub store failed, retry later", nil)
 }
 
-// handle dispatches one message. Before the hello, only a hello is accepted.
-func (c *conn) handle(frame []byte) {
+// handle dispatches one message, read off the socket at received. Before the
+// hello, only a hello is accepted.
+func (c *conn) handle(frame []byte, received time.Time) {
 	env, err := wire.Decode(frame)
 	if err != nil {
 		c.protocolError("%v", err)
@@ -53,7 +54,7 @@ func (c *conn) handle(frame []byte) {
 
 	switch env.Type {
 	case wire.TypeBatch:
-		c.handleBatch(env)
+		c.handleBatch(env, received)
 	case wire.TypeStatus:
 		c.handleStatus(env)
 	case wire.TypeResult:
@@ -164,7 +165,7 @@ func (c *conn) restart(a *hub.Agent, lastSeq uint64, now time.Time) bool {
 	return true
 }
 
-func (c *conn) handleBatch(env wire.Envelope) {
+func (c *conn) handleBatch(env wire.Envelope, received time.Time) {
 	var b wire.Batch
 	if err := wire.DecodeBody(env, &b); err != nil {
 		c.protocolError("%v", err)
@@ -184,6 +185,9 @@ func (c *conn) handleBatch(env wire.Envelope) {
 	c.g.stats.events.Add(uint64(res.Applied))
 	c.g.stats.duplicates.Add(uint64(res.Skipped))
 	c.send(wire.TypeAck, wire.Ack{Seq: res.Seq})
+	if c.g.opts.OnBatch != nil {
+		c.g.opts.OnBatch(c.agentID, res, time.Since(received))
+	}
 	if res.Applied > 0 && c.g.opts.OnApplied != nil {
 		c.g.opts.OnApplied(c.agentID, c.venueID)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -54,7 +55,7 @@ func TestMigrate(t *testing.T) {
 	}
 	want := []string{
 		"agents", "api_key_venues", "api_keys", "booking_events", "booking_tables", "bookings", "commands", "enrollments",
-		"goose_db_version", "guests", "jobs", "mirror_halls", "mirror_orders",
+		"goose_db_version", "guests", "incidents", "jobs", "mirror_halls", "mirror_orders",
 		"mirror_reservations", "mirror_tables", "order_turns", "table_groups",
 		"table_settings", "venues",
 	}
@@ -72,8 +73,10 @@ func TestMigrate(t *testing.T) {
 	var applied int
 	err = conn.QueryRow(ctx, `SELECT count(*) FROM goose_db_version
 		WHERE version_id > 0`).Scan(&applied)
-	if err != nil || applied != int(known) {
-		t.Errorf("%d migrations recorded, %v; want %d", applied, err, known)
+	// Versions may skip numbers: one is recorded per migration file.
+	files, _ := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	if err != nil || applied != len(files) {
+		t.Errorf("%d migrations recorded, %v; want %d", applied, err, len(files))
 	}
 }
 

@@ -47,7 +47,9 @@
 // ClaimJobs orders by RunAt, then id, a lease ends at claim time + lease to
 // the instant, and ScheduleJob of a known id keeps its Attempts and ends its
 // lease; RedeemEnrollment takes the agent's venue from the code, and a taken
-// agent id is ErrExists and leaves the code unused.
+// agent id is ErrExists and leaves the code unused. An incident's detail
+// with a NUL byte is stored or refused with ErrInvalid; a refused reopen
+// leaves the incident as it was.
 package storetest
 
 import (
@@ -113,6 +115,8 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"APIKeys", testAPIKeys},
 		{"LearnedTurnTime", testLearnedTurnTime},
 		{"EnrollmentRace", testEnrollmentRace},
+		{"Incidents", testIncidents},
+		{"IncidentsRace", testIncidentsRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

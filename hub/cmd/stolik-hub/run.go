@@ -16,10 +16,12 @@ import (
 	"time"
 
 	"github.com/stolik/stolik/hub"
+	"github.com/stolik/stolik/hub/alert"
 	"github.com/stolik/stolik/hub/bolt"
 	"github.com/stolik/stolik/hub/config"
 	"github.com/stolik/stolik/hub/desk"
 	"github.com/stolik/stolik/hub/gateway"
+	"github.com/stolik/stolik/hub/metrics"
 	"github.com/stolik/stolik/hub/postgres"
 	"github.com/stolik/stolik/hub/schedule"
 	"github.com/stolik/stolik/hub/web"
@@ -148,11 +150,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	var follow *bookings
-	gw := gateway.New(store, gateway.Options{
+	var gw *gateway.Gateway
+	m := metrics.New(metrics.Options{Replica: replica, Store: store,
+		Connected: func() int { return gw.Stats().Connections },
+		Logger:    log.With("component", "metrics")})
+	gw = gateway.New(store, gateway.Options{
 		OnApplied: func(agentID, venueID string) { follow.applied(agentID, venueID) },
 		OnResult: func(agentID string, cmd hub.Command, r wire.Result) {
+			m.CommandResult(r)
 			follow.result(bg)(agentID, cmd, r)
 		},
+		OnBatch:      m.Batch,
 		Replica:      replica,
 		Logger:       log.With("component", "gateway"),
 		SendQueue:    c.Agents.SendQueue,
@@ -177,6 +185,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	api.SetLatestAgentVersion(latest)
 	mux := http.NewServeMux()
 	mux.Handle("/agent/", gw)
+	mux.Handle("/metrics", m.Handler())
 	mux.Handle("/", api)
 
 	ln, err := net.Listen("tcp", c.Listen)
@@ -194,10 +203,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	// Background work: scheduled jobs, and on PostgreSQL the wake-ups for
 	// commands created on other replicas.
 	jobs := schedule.New(store, schedule.Options{Logger: log.With("component", "schedule")})
-	jobs.Handle(hub.JobExpireCommands, schedule.ExpireCommands(store, time.Now,
-		log.With("component", "schedule")))
+	jobs.Handle(hub.JobExpireCommands, schedule.ExpireCommands(expiryCounter{store, m},
+		time.Now, log.With("component", "schedule")))
 	for kind, h := range bookingDesk.Handlers() {
 		jobs.Handle(kind, h)
+	}
+	alerts := newAlerts(store, c.Alerts, log.With("component", "alert"))
+	jobs.Handle(alert.JobEvaluate, alerts.Run)
+	if err := alerts.Start(ctx); err != nil {
+		ln.Close()
+		return err
 	}
 	go jobs.Run(bg)
 	if pg, ok := store.(*postgres.Store); ok {

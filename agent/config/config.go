@@ -53,6 +53,29 @@ type Log struct {
 type Connector struct {
 	Kind string `yaml:"kind"`
 	Sim  Sim    `yaml:"sim"`
+	Iiko Iiko   `yaml:"iiko"`
+}
+
+// Iiko configures the iiko connector, which reads and writes through the
+// iikoCloud API. A v2 token needs api_key, app_id and client_secret; the
+// older api_login is used when they are absent.
+type Iiko struct {
+	BaseURL      string `yaml:"base_url"`
+	APIKey       string `yaml:"api_key"`       // or STOLIK_IIKO_API_KEY
+	AppID        string `yaml:"app_id"`        //
+	ClientSecret string `yaml:"client_secret"` // or STOLIK_IIKO_CLIENT_SECRET
+	APILogin     string `yaml:"api_login"`     // or STOLIK_IIKO_API_LOGIN
+	// OrganizationID and TerminalGroupID may be left out when the key
+	// sees exactly one of each.
+	OrganizationID  string `yaml:"organization_id"`
+	TerminalGroupID string `yaml:"terminal_group_id"`
+	// TimeZone is the venue's IANA zone; empty means the terminal
+	// group's.
+	TimeZone string `yaml:"time_zone"`
+	// WindowBack and WindowAhead bound the reservations read, around now.
+	WindowBack     time.Duration `yaml:"window_back"`
+	WindowAhead    time.Duration `yaml:"window_ahead"`
+	RequestTimeout time.Duration `yaml:"request_timeout"`
 }
 
 // Sim configures the simulated venue.
@@ -94,6 +117,9 @@ func Default() Config {
 		Log:          Log{Level: "info", MaxSizeMB: 10, MaxFiles: 5},
 		Connector: Connector{Kind: "sim", Sim: Sim{
 			Seed: 1, Halls: 2, Tables: 20, Step: time.Second, ChangesPerStep: 2,
+		}, Iiko: Iiko{
+			BaseURL: "https://api-ru.iiko.services", WindowBack: 2 * time.Hour,
+			WindowAhead: 14 * 24 * time.Hour, RequestTimeout: 30 * time.Second,
 		}},
 		Outbox: Outbox{MaxPending: 1_000_000},
 		Uplink: Uplink{
@@ -158,6 +184,15 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	}
 	if v, ok := lookup("STOLIK_LOG_LEVEL"); ok {
 		c.Log.Level = v
+	}
+	if v, ok := lookup("STOLIK_IIKO_API_KEY"); ok {
+		c.Connector.Iiko.APIKey = v
+	}
+	if v, ok := lookup("STOLIK_IIKO_CLIENT_SECRET"); ok {
+		c.Connector.Iiko.ClientSecret = v
+	}
+	if v, ok := lookup("STOLIK_IIKO_API_LOGIN"); ok {
+		c.Connector.Iiko.APILogin = v
 	}
 }
 
@@ -230,10 +265,12 @@ func (c Config) problems() []Problem {
 		if s.ChangesPerStep < 0 || s.Steps < 0 {
 			bad("connector.sim", "changes_per_step and steps cannot be negative")
 		}
+	case "iiko":
+		probs = append(probs, c.Connector.Iiko.problems()...)
 	case "":
-		bad("connector.kind", "is empty; name the RMS connector (sim)")
+		bad("connector.kind", "is empty; name the RMS connector (sim, iiko)")
 	default:
-		bad("connector.kind", "%q is not known; this agent has: sim", c.Connector.Kind)
+		bad("connector.kind", "%q is not known; this agent has: sim, iiko", c.Connector.Kind)
 	}
 	if c.Outbox.MaxPending < 1000 {
 		bad("outbox.max_pending", "%d is too small; use at least 1000", c.Outbox.MaxPending)

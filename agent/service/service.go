@@ -17,6 +17,7 @@ import (
 
 	"github.com/stolik/stolik/agent"
 	"github.com/stolik/stolik/agent/config"
+	"github.com/stolik/stolik/agent/iiko"
 	"github.com/stolik/stolik/agent/outbox"
 	"github.com/stolik/stolik/agent/sim"
 	"github.com/stolik/stolik/agent/uplink"
@@ -97,6 +98,17 @@ func NewConnector(c config.Config) (agent.Connector, error) {
 			Seed: s.Seed, Halls: s.Halls, Tables: s.Tables, Start: s.Start, Step: s.Step,
 			ChangesPerStep: s.ChangesPerStep, Steps: s.Steps, RefuseEvery: s.RefuseEvery,
 			StateFile: filepath.Join(c.DataDir, "sim-reservations.json"),
+		})
+	case "iiko":
+		i := c.Connector.Iiko
+		// TODO(#5): pass the agent's logger once NewConnector takes one;
+		// the connector logs nothing until then.
+		return iiko.New(iiko.Config{
+			BaseURL: i.BaseURL, APIKey: i.APIKey, AppID: i.AppID,
+			ClientSecret: i.ClientSecret, APILogin: i.APILogin,
+			OrganizationID: i.OrganizationID, TerminalGroupID: i.TerminalGroupID,
+			TimeZone: i.TimeZone, WindowBack: i.WindowBack, WindowAhead: i.WindowAhead,
+			RequestTimeout: i.RequestTimeout,
 		})
 	}
 	return nil, fmt.Errorf("connector %q is not known", c.Connector.Kind)

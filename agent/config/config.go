@@ -50,7 +50,7 @@ type Log struct {
 }
 
 // Kinds lists the connectors this agent has, as connector.kind names them.
-var Kinds = []string{"sim", "rkeeper", "poster", "quickresto"}
+var Kinds = []string{"sim", "iiko", "rkeeper", "poster", "quickresto"}
 
 // Connector selects and configures the RMS connector.
 type Connector struct {
@@ -59,6 +59,29 @@ type Connector struct {
 	RKeeper    RKeeper    `yaml:"rkeeper"`
 	Poster     Poster     `yaml:"poster"`
 	QuickResto QuickResto `yaml:"quickresto"`
+	Iiko       Iiko       `yaml:"iiko"`
+}
+
+// Iiko configures the iiko connector, which reads and writes through the
+// iikoCloud API. A v2 token needs api_key, app_id and client_secret; the
+// older api_login is used when they are absent.
+type Iiko struct {
+	BaseURL      string `yaml:"base_url"`
+	APIKey       string `yaml:"api_key"`       // or STOLIK_IIKO_API_KEY
+	AppID        string `yaml:"app_id"`        //
+	ClientSecret string `yaml:"client_secret"` // or STOLIK_IIKO_CLIENT_SECRET
+	APILogin     string `yaml:"api_login"`     // or STOLIK_IIKO_API_LOGIN
+	// OrganizationID and TerminalGroupID may be left out when the key
+	// sees exactly one of each.
+	OrganizationID  string `yaml:"organization_id"`
+	TerminalGroupID string `yaml:"terminal_group_id"`
+	// TimeZone is the venue's IANA zone; empty means the terminal
+	// group's.
+	TimeZone string `yaml:"time_zone"`
+	// WindowBack and WindowAhead bound the reservations read, around now.
+	WindowBack     time.Duration `yaml:"window_back"`
+	WindowAhead    time.Duration `yaml:"window_ahead"`
+	RequestTimeout time.Duration `yaml:"request_timeout"`
 }
 
 // Sim configures the simulated venue.
@@ -179,6 +202,9 @@ func Default() Config {
 			SeatsAttribute: "MaxGuests", DurationFormat: "auto",
 			WindowAhead: 30 * 24 * time.Hour, RefCheck: time.Minute,
 			RequestTimeout: 15 * time.Second,
+		}, Iiko: Iiko{
+			BaseURL: "https://api-ru.iiko.services", WindowBack: 2 * time.Hour,
+			WindowAhead: 14 * 24 * time.Hour, RequestTimeout: 30 * time.Second,
 		}},
 		Outbox: Outbox{MaxPending: 1_000_000},
 		Uplink: Uplink{
@@ -253,6 +279,15 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	if v, ok := lookup("STOLIK_RKEEPER_PASSWORD"); ok {
 		c.Connector.RKeeper.Password = v
 	}
+	if v, ok := lookup("STOLIK_IIKO_API_KEY"); ok {
+		c.Connector.Iiko.APIKey = v
+	}
+	if v, ok := lookup("STOLIK_IIKO_CLIENT_SECRET"); ok {
+		c.Connector.Iiko.ClientSecret = v
+	}
+	if v, ok := lookup("STOLIK_IIKO_API_LOGIN"); ok {
+		c.Connector.Iiko.APILogin = v
+	}
 }
 
 // Validate checks c and returns every problem found as an *Error, or nil.
@@ -324,6 +359,8 @@ func (c Config) problems() []Problem {
 		if s.ChangesPerStep < 0 || s.Steps < 0 {
 			bad("connector.sim", "changes_per_step and steps cannot be negative")
 		}
+	case "iiko":
+		probs = append(probs, c.Connector.Iiko.problems()...)
 	case "rkeeper":
 		probs = append(probs, c.Connector.RKeeper.problems()...)
 	case "poster":

@@ -136,3 +136,44 @@ func TestRKeeperBadPin(t *testing.T) {
 		t.Errorf("err = %v, want the bad fingerprint named", err)
 	}
 }
+
+func TestIiko(t *testing.T) {
+	t.Setenv("STOLIK_IIKO_CLIENT_SECRET", "from-env")
+	c, err := config.Load(write(t, minimal+`connector:
+  kind: iiko
+  iiko: {api_key: k, app_id: 4c79fa7c-1ab5-4bcc-9589-8a6ab70794b1, time_zone: Europe/Moscow}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := c.Connector.Iiko
+	if i.ClientSecret != "from-env" || i.BaseURL != "https://api-ru.iiko.services" ||
+		i.WindowAhead != 14*24*time.Hour || i.RequestTimeout != 30*time.Second {
+		t.Errorf("iiko = %+v, want the secret from the environment and defaults", i)
+	}
+
+	_, err = config.Load(write(t, minimal+`connector:
+  kind: iiko
+  iiko:
+    api_key: k
+    organization_id: nope
+    time_zone: Mars/Olympus
+    window_ahead: 3000h
+    request_timeout: 1ms
+`))
+	if err == nil {
+		t.Fatal("bad iiko section accepted")
+	}
+	for _, want := range []string{"connector.iiko.app_id",
+		"connector.iiko.organization_id", "connector.iiko.time_zone",
+		"connector.iiko.window_ahead", "connector.iiko.request_timeout", "line 10:"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+
+	_, err = config.Load(write(t, minimal+"connector: {kind: iiko}\n"))
+	if err == nil || !strings.Contains(err.Error(), "api_login") {
+		t.Errorf("err = %v, want a hint about api_key or api_login", err)
+	}
+}

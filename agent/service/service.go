@@ -17,6 +17,7 @@ import (
 
 	"github.com/stolik/stolik/agent"
 	"github.com/stolik/stolik/agent/config"
+	"github.com/stolik/stolik/agent/iiko"
 	"github.com/stolik/stolik/agent/outbox"
 	"github.com/stolik/stolik/agent/poster"
 	"github.com/stolik/stolik/agent/quickresto"
@@ -128,6 +129,16 @@ func NewConnector(c config.Config, log *slog.Logger) (agent.Connector, error) {
 			Layer: q.Layer, BaseURL: q.BaseURL, Login: q.Login, Password: q.Password,
 			TimeZone: q.TimeZone, RequestTimeout: q.RequestTimeout, AuthHeader: q.AuthHeader,
 			Logger: log,
+		})
+	case "iiko":
+		i := c.Connector.Iiko
+		return iiko.New(iiko.Config{
+			BaseURL: i.BaseURL, APIKey: i.APIKey, AppID: i.AppID,
+			ClientSecret: i.ClientSecret, APILogin: i.APILogin,
+			OrganizationID: i.OrganizationID, TerminalGroupID: i.TerminalGroupID,
+			TimeZone: i.TimeZone, WindowBack: i.WindowBack, WindowAhead: i.WindowAhead,
+			RequestTimeout: i.RequestTimeout,
+			Logger:         log,
 		})
 	}
 	return nil, fmt.Errorf("connector %q is not known", c.Connector.Kind)

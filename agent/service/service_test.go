@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stolik/stolik/agent"
+	"github.com/stolik/stolik/agent/config"
 	"github.com/stolik/stolik/agent/outbox"
 	"github.com/stolik/stolik/agent/service"
 	"github.com/stolik/stolik/agent/sim"
@@ -197,5 +199,19 @@ func TestPollCommandPokesThePoller(t *testing.T) {
 	}
 	if !service.Poked(f.poller) {
 		t.Error("a poll command did not ask the poller to read the RMS")
+	}
+}
+
+func TestNewConnectorIiko(t *testing.T) {
+	c := config.Default()
+	c.Connector.Kind = "iiko"
+	c.Connector.Iiko.APILogin = "login"
+	conn, err := service.NewConnector(c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conn.Kind() != "iiko" || len(agent.Capabilities(conn)) != 1 {
+		t.Errorf("connector %s with %v, want iiko writing reservations",
+			conn.Kind(), agent.Capabilities(conn))
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -36,7 +37,14 @@ type Config struct {
 	Alerts   Alerts   `yaml:"alerts"`
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// WebhookSecret derives each venue's token for RMS webhooks
+	// (POST /hooks/iiko/{venue}); empty turns the webhooks off. Changing
+	// it invalidates every venue's token.
+	WebhookSecret string `yaml:"webhook_secret"`
 }
+
+// minWebhookSecret is the shortest webhook secret accepted, in bytes.
+const minWebhookSecret = 16
 
 // Database tunes the PostgreSQL store.
 type Database struct {
@@ -110,7 +118,8 @@ func Load(path string) (Config, error) {
 }
 
 // ApplyEnv overrides c with STOLIK_LISTEN, STOLIK_DATA_DIR,
-// STOLIK_DATABASE_URL, STOLIK_LOG_LEVEL and STOLIK_REPLICA where set.
+// STOLIK_DATABASE_URL, STOLIK_LOG_LEVEL, STOLIK_REPLICA and
+// STOLIK_WEBHOOK_SECRET where set.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	if v, ok := lookup("STOLIK_LISTEN"); ok {
 		c.Listen = v
@@ -126,6 +135,9 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	}
 	if v, ok := lookup("STOLIK_REPLICA"); ok {
 		c.Replica = v
+	}
+	if v, ok := lookup("STOLIK_WEBHOOK_SECRET"); ok {
+		c.WebhookSecret = v
 	}
 }
 
@@ -166,6 +178,10 @@ func (c Config) Validate() error {
 		}
 	}
 	c.Alerts.validate(c.Agents.Heartbeat, bad)
+	if s := c.WebhookSecret; s != "" && (len(s) < minWebhookSecret || strings.TrimSpace(s) != s) {
+		bad("webhook_secret", "is too short or has spaces at an end; use at least %d random "+
+			"characters, e.g. from: openssl rand -hex 32", minWebhookSecret)
+	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown_timeout", "must be positive, e.g. 10s")
 	}

@@ -93,3 +93,18 @@ func TestAlerts(t *testing.T) {
 		}
 	}
 }
+
+func TestWebhookSecret(t *testing.T) {
+	t.Setenv("STOLIK_WEBHOOK_SECRET", "short")
+	if _, err := config.Load(""); err == nil || !strings.Contains(err.Error(), "webhook_secret") {
+		t.Fatalf("err = %v, want webhook_secret named", err)
+	}
+	t.Setenv("STOLIK_WEBHOOK_SECRET", "0123456789abcdef0123456789abcdef")
+	c, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WebhookSecret != "0123456789abcdef0123456789abcdef" {
+		t.Errorf("webhook_secret = %q, want the environment's", c.WebhookSecret)
+	}
+}

@@ -2,6 +2,7 @@
 // mirrored state of each venue and, under /api/v1/venues/{id}/... and
 // /api/v1/bookings/..., table bookings. Later the dashboard lives here too.
 // GET /api/v1/openapi.json serves the OpenAPI 3 document of the API.
+// POST /hooks/iiko/{venue} takes iiko's webhooks (see SetWebhookSecret).
 //
 // Responses are JSON. Errors are {"error": "..."} with a status code that
 // says whose fault it was: 4xx for the caller, 5xx for the hub.
@@ -53,6 +54,9 @@ type Server struct {
 	// latest is the newest agent version released; agents behind it are
 	// flagged.
 	latest string
+	// hookSecret derives the venues' webhook tokens; empty turns the
+	// webhooks off.
+	hookSecret string
 }
 
 // New returns the API over store. fleet says which agents are connected.
@@ -82,6 +86,7 @@ func New(store hub.Store, fleet hub.Fleet, log *slog.Logger) *Server {
 	s.mux.HandleFunc("GET /api/v1/venues/{id}/groups", s.listGroups)
 	s.mux.HandleFunc("PUT /api/v1/venues/{id}/groups/{group}", s.putGroup)
 	s.mux.HandleFunc("DELETE /api/v1/venues/{id}/groups/{group}", s.deleteGroup)
+	s.mux.HandleFunc("POST /hooks/iiko/{venue}", s.iikoHook)
 	return s
 }
 

@@ -38,6 +38,7 @@ const usage = `usage:
   stolik-hub agent revoke ID [--config FILE]
   stolik-hub enroll --venue NAME [--time-zone ZONE] [--ttl 72h] [--config FILE]
   stolik-hub apikey add --venue NAME_OR_ID[,...] --name TEXT [--config FILE]
+  stolik-hub webhook --venue NAME_OR_ID [--config FILE]
   stolik-hub migrate [--config FILE]
   stolik-hub version`
 
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New(usage)
 		}
 		return apiKeyAdd(ctx, args[2:], stdout)
+	case "webhook":
+		return webhookCmd(ctx, args[1:], stdout)
 	case "migrate":
 		c, _, err := loadConfig("migrate", args[1:], nil)
 		if err != nil {
@@ -183,6 +186,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		latest = version
 	}
 	api.SetLatestAgentVersion(latest)
+	api.SetWebhookSecret(c.WebhookSecret)
 	mux := http.NewServeMux()
 	mux.Handle("/agent/", gw)
 	mux.Handle("/metrics", m.Handler())

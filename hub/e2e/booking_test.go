@@ -35,7 +35,7 @@ func (h *hubEnv) apiKey(venueID string) string {
 }
 
 type apiClient struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	key  string
 }

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/stolik/stolik/agent/files"
+	"github.com/stolik/stolik/agent/sqlread"
 )
 
 // Version is the config file format this build writes and reads.
@@ -53,6 +56,12 @@ type Log struct {
 type Connector struct {
 	Kind string `yaml:"kind"`
 	Sim  Sim    `yaml:"sim"`
+	// Files reads export files and writes import files (Smart Touch POS,
+	// or any RMS that exchanges files); see package agent/files.
+	Files files.Config `yaml:"files"`
+	// SQLRead reads the RMS's database with a read-only account; see
+	// package agent/sqlread.
+	SQLRead sqlread.Config `yaml:"sqlread"`
 }
 
 // Sim configures the simulated venue.
@@ -127,6 +136,9 @@ func Load(path string) (Config, error) {
 	if c.DataDir != "" && !filepath.IsAbs(c.DataDir) {
 		c.DataDir = filepath.Join(filepath.Dir(path), c.DataDir)
 	}
+	if d := c.Connector.Files.Dir; d != "" && !filepath.IsAbs(d) {
+		c.Connector.Files.Dir = filepath.Join(filepath.Dir(path), d)
+	}
 	c.applyEnv(os.LookupEnv)
 	// A value that did not decode keeps its default, so checking the rest
 	// still finds every other problem.
@@ -158,6 +170,9 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	}
 	if v, ok := lookup("STOLIK_LOG_LEVEL"); ok {
 		c.Log.Level = v
+	}
+	if v, ok := lookup("STOLIK_SQLREAD_DSN"); ok {
+		c.Connector.SQLRead.DSN = v
 	}
 }
 
@@ -230,10 +245,19 @@ func (c Config) problems() []Problem {
 		if s.ChangesPerStep < 0 || s.Steps < 0 {
 			bad("connector.sim", "changes_per_step and steps cannot be negative")
 		}
+	case "files":
+		for _, p := range c.Connector.Files.Problems() {
+			bad(join("connector.files", p.Field), "%s", p.Message)
+		}
+	case "sqlread":
+		for _, p := range c.Connector.SQLRead.Problems() {
+			bad(join("connector.sqlread", p.Field), "%s", p.Message)
+		}
 	case "":
-		bad("connector.kind", "is empty; name the RMS connector (sim)")
+		bad("connector.kind", "is empty; name the RMS connector (sim, files, sqlread)")
 	default:
-		bad("connector.kind", "%q is not known; this agent has: sim", c.Connector.Kind)
+		bad("connector.kind", "%q is not known; this agent has: sim, files, sqlread",
+			c.Connector.Kind)
 	}
 	if c.Outbox.MaxPending < 1000 {
 		bad("outbox.max_pending", "%d is too small; use at least 1000", c.Outbox.MaxPending)

@@ -48,6 +48,7 @@ const (
 	SkipOrders       = "orders" // OpenOrder, CloseOrder
 	SkipStaffReserve = "staff"  // AddReservation
 	SkipWrite        = "write"  // the connector is not an agent.ReservationWriter
+	SkipCancel       = "cancel" // the RMS's API cannot cancel a reservation
 	SkipLose         = "lose"   // LoseNextAnswer
 	SkipLock         = "lock"   // Lock
 	SkipToken        = "token"  // ExpireToken

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"slices"
@@ -203,9 +204,12 @@ func pingHub(ctx context.Context, client *http.Client, hubURL string) error {
 func checkRMS(ctx context.Context, c config.Config) []CheckItem {
 	kind := c.Connector.Kind
 	name := agent.Text{EN: "RMS (" + kind + ")", RU: "RMS (" + kind + ")"}
-	conn, err := NewConnector(c)
+	conn, err := NewConnector(c, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return []CheckItem{failed(name, err)}
+	}
+	if cl, ok := conn.(io.Closer); ok {
+		defer cl.Close()
 	}
 	rctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()

@@ -7,6 +7,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,8 +18,10 @@ import (
 
 	"github.com/stolik/stolik/agent"
 	"github.com/stolik/stolik/agent/config"
+	"github.com/stolik/stolik/agent/files"
 	"github.com/stolik/stolik/agent/outbox"
 	"github.com/stolik/stolik/agent/sim"
+	"github.com/stolik/stolik/agent/sqlread"
 	"github.com/stolik/stolik/agent/uplink"
 	"github.com/stolik/stolik/shared/wire"
 )
@@ -37,9 +40,12 @@ func Run(ctx context.Context, c config.Config, version string, log *slog.Logger)
 	}
 	defer ob.Close()
 
-	conn, err := NewConnector(c)
+	conn, err := NewConnector(c, log.With("connector", c.Connector.Kind))
 	if err != nil {
 		return err
+	}
+	if cl, ok := conn.(io.Closer); ok {
+		defer cl.Close()
 	}
 	log = log.With("agent", c.Hub.AgentID)
 	poller := NewPoller(conn, ob, c.PollInterval, log.With("component", "poller"))
@@ -88,8 +94,9 @@ func Run(ctx context.Context, c config.Config, version string, log *slog.Logger)
 	return err
 }
 
-// NewConnector builds the connector the config names.
-func NewConnector(c config.Config) (agent.Connector, error) {
+// NewConnector builds the connector the config names; log receives what
+// the connector reports beside its errors (such as a quarantined export).
+func NewConnector(c config.Config, log *slog.Logger) (agent.Connector, error) {
 	switch c.Connector.Kind {
 	case "sim":
 		s := c.Connector.Sim
@@ -98,6 +105,10 @@ func NewConnector(c config.Config) (agent.Connector, error) {
 			ChangesPerStep: s.ChangesPerStep, Steps: s.Steps, RefuseEvery: s.RefuseEvery,
 			StateFile: filepath.Join(c.DataDir, "sim-reservations.json"),
 		})
+	case "files":
+		return files.New(c.Connector.Files, files.Options{Logger: log})
+	case "sqlread":
+		return sqlread.New(c.Connector.SQLRead)
 	}
 	return nil, fmt.Errorf("connector %q is not known", c.Connector.Kind)
 }

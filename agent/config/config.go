@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/stolik/stolik/agent/files"
+	"github.com/stolik/stolik/agent/sqlread"
 )
 
 // Version is the config file format this build writes and reads.
@@ -50,7 +53,7 @@ type Log struct {
 }
 
 // Kinds lists the connectors this agent has, as connector.kind names them.
-var Kinds = []string{"sim", "iiko", "rkeeper", "poster", "quickresto"}
+var Kinds = []string{"sim", "iiko", "rkeeper", "poster", "quickresto", "files", "sqlread"}
 
 // Connector selects and configures the RMS connector.
 type Connector struct {
@@ -60,6 +63,12 @@ type Connector struct {
 	Poster     Poster     `yaml:"poster"`
 	QuickResto QuickResto `yaml:"quickresto"`
 	Iiko       Iiko       `yaml:"iiko"`
+	// Files reads export files and writes import files (Smart Touch POS,
+	// or any RMS that exchanges files); see package agent/files.
+	Files files.Config `yaml:"files"`
+	// SQLRead reads the RMS's database with a read-only account; see
+	// package agent/sqlread.
+	SQLRead sqlread.Config `yaml:"sqlread"`
 }
 
 // Iiko configures the iiko connector, which reads and writes through the
@@ -238,6 +247,9 @@ func Load(path string) (Config, error) {
 	if c.DataDir != "" && !filepath.IsAbs(c.DataDir) {
 		c.DataDir = filepath.Join(filepath.Dir(path), c.DataDir)
 	}
+	if d := c.Connector.Files.Dir; d != "" && !filepath.IsAbs(d) {
+		c.Connector.Files.Dir = filepath.Join(filepath.Dir(path), d)
+	}
 	c.applyEnv(os.LookupEnv)
 	// A value that did not decode keeps its default, so checking the rest
 	// still finds every other problem.
@@ -287,6 +299,9 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	}
 	if v, ok := lookup("STOLIK_IIKO_API_LOGIN"); ok {
 		c.Connector.Iiko.APILogin = v
+	}
+	if v, ok := lookup("STOLIK_SQLREAD_DSN"); ok {
+		c.Connector.SQLRead.DSN = v
 	}
 }
 
@@ -358,6 +373,14 @@ func (c Config) problems() []Problem {
 		}
 		if s.ChangesPerStep < 0 || s.Steps < 0 {
 			bad("connector.sim", "changes_per_step and steps cannot be negative")
+		}
+	case "files":
+		for _, p := range c.Connector.Files.Problems() {
+			bad(join("connector.files", p.Field), "%s", p.Message)
+		}
+	case "sqlread":
+		for _, p := range c.Connector.SQLRead.Problems() {
+			bad(join("connector.sqlread", p.Field), "%s", p.Message)
 		}
 	case "iiko":
 		probs = append(probs, c.Connector.Iiko.problems()...)

@@ -177,3 +177,96 @@ func TestIiko(t *testing.T) {
 		t.Errorf("err = %v, want a hint about api_key or api_login", err)
 	}
 }
+
+func TestFilesConnector(t *testing.T) {
+	p := write(t, minimal+`connector:
+  kind: files
+  files:
+    dir: exchange
+    preset: smarttouch-csv
+    time_zone: Europe/Moscow
+    confirm_wait: 30s
+    reservations:
+      fields: {booking_id: ""}
+      statuses: {"Ждём": new}
+`)
+	c, err := config.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := c.Connector.Files
+	if want := filepath.Join(filepath.Dir(p), "exchange"); f.Dir != want {
+		t.Errorf("files.dir = %q, want %q (relative to the config file)", f.Dir, want)
+	}
+	if f.ConfirmWait != 30*time.Second || f.Reservations.Statuses["Ждём"] != "new" {
+		t.Errorf("files = %+v", f)
+	}
+	if v, ok := f.Reservations.Fields["booking_id"]; !ok || v != "" {
+		t.Errorf("an emptied field is lost: %v", f.Reservations.Fields)
+	}
+}
+
+func TestFilesConnectorProblems(t *testing.T) {
+	_, err := config.Load(write(t, minimal+`connector:
+  kind: files
+  files:
+    preset: abacus-csv
+    complet: marker
+`))
+	if err == nil {
+		t.Fatal("bad files config accepted")
+	}
+	for _, want := range []string{
+		"connector.files.complet: unknown key; did you mean complete?",
+		"connector.files.dir: is empty",
+		`connector.files.preset: "abacus-csv" is not known`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestSQLReadConnector(t *testing.T) {
+	t.Setenv("STOLIK_SQLREAD_DSN", "postgres://ro:pw@db.local:5432/rms")
+	c, err := config.Load(write(t, minimal+`connector:
+  kind: sqlread
+  sqlread:
+    driver: postgres
+    time_zone: Europe/Moscow
+    queries:
+      tables: SELECT id, hall_id, number, seats FROM rms.tables
+      orders: SELECT id, table_id, opened_at FROM rms.open_orders
+      reservations: SELECT id, table_id, start, duration FROM rms.bookings
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Connector.SQLRead.DSN != "postgres://ro:pw@db.local:5432/rms" {
+		t.Errorf("the DSN is not taken from STOLIK_SQLREAD_DSN: %q", c.Connector.SQLRead.DSN)
+	}
+}
+
+func TestSQLReadConnectorProblems(t *testing.T) {
+	_, err := config.Load(write(t, minimal+`connector:
+  kind: sqlread
+  sqlread:
+    driver: oracle
+    queries: {tables: "SELECT 1"}
+`))
+	if err == nil {
+		t.Fatal("bad sqlread config accepted")
+	}
+	for _, want := range []string{
+		`connector.sqlread.driver: "oracle": use postgres or sqlserver`,
+		"connector.sqlread.queries.orders: is empty",
+		"connector.sqlread.queries.reservations: is empty",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "queries.tables") {
+		t.Errorf("the tables query was given, yet: %v", err)
+	}
+}

@@ -210,6 +210,9 @@ func checkRMS(ctx context.Context, c config.Config) []CheckItem {
 	if err != nil {
 		return []CheckItem{failed(name, err)}
 	}
+	if cl, ok := conn.(io.Closer); ok {
+		defer cl.Close()
+	}
 	rctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	st, err := conn.Snapshot(rctx)

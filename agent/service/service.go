@@ -7,6 +7,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,12 +18,14 @@ import (
 
 	"github.com/stolik/stolik/agent"
 	"github.com/stolik/stolik/agent/config"
+	"github.com/stolik/stolik/agent/files"
 	"github.com/stolik/stolik/agent/iiko"
 	"github.com/stolik/stolik/agent/outbox"
 	"github.com/stolik/stolik/agent/poster"
 	"github.com/stolik/stolik/agent/quickresto"
 	"github.com/stolik/stolik/agent/rkeeper"
 	"github.com/stolik/stolik/agent/sim"
+	"github.com/stolik/stolik/agent/sqlread"
 	"github.com/stolik/stolik/agent/uplink"
 	"github.com/stolik/stolik/shared/wire"
 )
@@ -45,6 +48,9 @@ func Run(ctx context.Context, c config.Config, version string, log *slog.Logger)
 	conn, err := NewConnector(c, log)
 	if err != nil {
 		return err
+	}
+	if cl, ok := conn.(io.Closer); ok {
+		defer cl.Close()
 	}
 	poller := NewPoller(conn, ob, c.PollInterval, log.With("component", "poller"))
 	exec := NewExecutor(conn, ob, poller, log.With("component", "executor"))
@@ -92,7 +98,8 @@ func Run(ctx context.Context, c config.Config, version string, log *slog.Logger)
 	return err
 }
 
-// NewConnector builds the connector the config names; it logs to log.
+// NewConnector builds the connector the config names; log receives what
+// the connector reports beside its errors (such as a quarantined export).
 func NewConnector(c config.Config, log *slog.Logger) (agent.Connector, error) {
 	switch c.Connector.Kind {
 	case "sim":
@@ -140,6 +147,10 @@ func NewConnector(c config.Config, log *slog.Logger) (agent.Connector, error) {
 			RequestTimeout: i.RequestTimeout,
 			Logger:         log,
 		})
+	case "files":
+		return files.New(c.Connector.Files, files.Options{Logger: log.With("connector", "files")})
+	case "sqlread":
+		return sqlread.New(c.Connector.SQLRead)
 	}
 	return nil, fmt.Errorf("connector %q is not known", c.Connector.Kind)
 }

@@ -23,7 +23,7 @@ import (
 )
 
 var bins struct {
-	hub, agent string
+	hub, agent, demo string
 }
 
 func TestMain(m *testing.M) {
@@ -34,9 +34,11 @@ func TestMain(m *testing.M) {
 	}
 	bins.hub = filepath.Join(dir, "stolik-hub")
 	bins.agent = filepath.Join(dir, "stolik-agent")
+	bins.demo = filepath.Join(dir, "stolik-demo")
 	for pkg, out := range map[string]string{
 		"github.com/stolik/stolik/hub/cmd/stolik-hub":     bins.hub,
 		"github.com/stolik/stolik/agent/cmd/stolik-agent": bins.agent,
+		"github.com/stolik/stolik/hub/cmd/stolik-demo":    bins.demo,
 	} {
 		cmd := exec.Command("go", "build", "-o", out, pkg)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr

@@ -123,3 +123,35 @@ func (g *guestAPI) alternatives(ctx context.Context, id string) ([]web.SlotView,
 	err := g.call(ctx, http.MethodGet, "/api/v1/bookings/"+id+"/alternatives", nil, &a)
 	return a.Alternatives, err
 }
+
+// tableNumbers returns the venue's table numbers by table id, as staff
+// know them.
+func (g *guestAPI) tableNumbers(ctx context.Context, venueID string) map[string]string {
+	var list []hub.Table
+	nums := map[string]string{}
+	if err := g.call(ctx, http.MethodGet, "/api/v1/venues/"+venueID+"/tables", nil, &list); err != nil {
+		return nums
+	}
+	for _, t := range list {
+		nums[t.ID] = t.Number
+	}
+	return nums
+}
+
+// mirrored reports whether the hub's mirror of the venue holds a
+// reservation on one of tables starting at start that is not booking
+// bookingID.
+func (g *guestAPI) mirrored(ctx context.Context, venueID string, tables []string,
+	start time.Time, bookingID string) bool {
+	var st hub.VenueState
+	if err := g.call(ctx, http.MethodGet, "/api/v1/venues/"+venueID+"/state", nil, &st); err != nil {
+		return false
+	}
+	for _, r := range st.Reservations {
+		if r.BookingID != bookingID && r.Start.Equal(start) &&
+			slices.ContainsFunc(r.TableIDs, func(id string) bool { return slices.Contains(tables, id) }) {
+			return true
+		}
+	}
+	return false
+}

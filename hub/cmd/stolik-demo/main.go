@@ -1,13 +1,18 @@
 // Command stolik-demo runs Stolik on one machine for a newcomer: a hub on
-// its embedded store and an agent on a simulated venue, started from the
-// built binaries, and a running commentary of what reaches the hub.
-// Ctrl-C stops everything it started.
+// its embedded store, two restaurants whose tills are fakes of iiko and
+// R-Keeper with guests coming and going, an agent beside each, and a
+// scripted guest who books, is confirmed, cancels, and has one booking
+// refused and rebooked on another time. It tells what happens in plain
+// words. Ctrl-C stops everything it started.
+//
+// With --headless it runs the guest's script once and exits: 0 when every
+// step happened (checked at the fake tills), 1 naming the step that did
+// not. The end-to-end tests run it that way.
 package main
 
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +25,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/stolik/stolik/hub"
 )
 
 func main() {
@@ -32,96 +39,190 @@ func main() {
 	}
 }
 
+// demo is one run: where things are and what was started.
+type demo struct {
+	out            io.Writer
+	dir, base      string
+	hubBin, agBin  string
+	hubEnv         []string
+	procs          []*proc
+	tills          []*rms
+	headless       bool
+	activityCancel context.CancelFunc
+}
+
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("stolik-demo", flag.ContinueOnError)
 	bin := fs.String("bin", "bin", "directory with stolik-hub and stolik-agent")
 	dir := fs.String("dir", ".demo", "working directory for the demo's data and logs (recreated)")
 	listen := fs.String("listen", "127.0.0.1:8080", "hub address")
+	headless := fs.Bool("headless", false, "run the guest's script once, check it, and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	hubBin, agentBin := filepath.Join(*bin, "stolik-hub"), filepath.Join(*bin, "stolik-agent")
-	for _, b := range []string{hubBin, agentBin} {
+	d := &demo{out: out, dir: *dir, base: "http://" + *listen, headless: *headless,
+		hubBin: filepath.Join(*bin, "stolik-hub"), agBin: filepath.Join(*bin, "stolik-agent")}
+	for _, b := range []string{d.hubBin, d.agBin} {
 		if _, err := os.Stat(b); err != nil {
 			return fmt.Errorf("%s is missing: run make build first", b)
 		}
 	}
-	if err := os.RemoveAll(*dir); err != nil {
+	if err := os.RemoveAll(d.dir); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*dir, 0o700); err != nil {
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return err
 	}
-	base := "http://" + *listen
-	hubEnv := append(os.Environ(), "STOLIK_LISTEN="+*listen,
-		"STOLIK_DATA_DIR="+filepath.Join(*dir, "hub"))
-
-	fmt.Fprintln(out, "Stolik demo: one hub, one agent on a simulated restaurant.")
-	cred, err := addAgent(ctx, hubBin, hubEnv, "Демо: кафе «Пушкин»")
-	if err != nil {
-		return err
-	}
-	agentCfg := filepath.Join(*dir, "agent.yaml")
-	cfg := fmt.Sprintf(`version: 1
-hub:
-  urls: [%q]
-  agent_id: %s
-  secret: %s
-data_dir: agent
-poll_interval: 1s
-connector:
-  kind: sim
-  sim: {seed: 7, halls: 2, tables: 16, step: 2s, changes_per_step: 2}
-`, "ws://"+*listen, cred["agent_id"], cred["secret"])
-	if err := os.WriteFile(agentCfg, []byte(cfg), 0o600); err != nil {
-		return err
-	}
-
-	hub, err := start(hubBin, hubEnv, filepath.Join(*dir, "hub.log"), "serve")
-	if err != nil {
-		return err
-	}
-	defer hub.stop()
-	if err := waitHealthy(ctx, base); err != nil {
-		return err
-	}
-	agent, err := start(agentBin, os.Environ(), filepath.Join(*dir, "agent.log"),
-		"run", "--config", agentCfg)
-	if err != nil {
-		return err
-	}
-	defer agent.stop()
-
-	fmt.Fprintf(out, `
-The hub is up. Look at:
-  %[1]s/api/v1/agents                      every agent, connected or not, its backlog
-  %[1]s/api/v1/venues/%[2]s/state   the restaurant as the hub mirrors it
-Logs: %[3]s/hub.log and %[3]s/agent.log. Press Ctrl-C to stop.
-
-`, base, cred["venue_id"], *dir)
-	return narrate(ctx, out, base, cred["venue_id"])
+	d.hubEnv = append(os.Environ(), "STOLIK_LISTEN="+*listen,
+		"STOLIK_DATA_DIR="+filepath.Join(d.dir, "hub"))
+	defer d.stop()
+	return d.run(ctx)
 }
 
-// addAgent registers the demo venue and agent and returns the credential
-// lines the hub printed.
-func addAgent(ctx context.Context, hubBin string, env []string, venue string) (map[string]string, error) {
-	cmd := exec.CommandContext(ctx, hubBin, "agent", "add", "--venue", venue)
-	cmd.Env = env
+func (d *demo) run(ctx context.Context) error {
+	fmt.Fprintln(d.out, "Stolik demo: a hub, two restaurants (their tills are fakes of iiko and "+
+		"R-Keeper), an agent beside each, and a guest.")
+	iiko := startIiko(7)
+	d.tills = append(d.tills, iiko)
+	rk, err := startRKeeper(11)
+	if err != nil {
+		return err
+	}
+	d.tills = append(d.tills, rk)
+
+	// Venues, agents and the guest app's API key are made with the hub's
+	// CLI before it starts (the embedded store is then locked).
+	var venues []scriptVenue
+	var ids []string
+	for _, till := range d.tills {
+		cred, err := d.hubCmd(ctx, "agent", "add", "--venue", till.venue)
+		if err != nil {
+			return err
+		}
+		cfg := filepath.Join(d.dir, till.kind+".yaml")
+		body := fmt.Sprintf("version: 1\nhub:\n  urls: [%q]\n  agent_id: %s\n  secret: %s\n"+
+			"data_dir: agent-%s\npoll_interval: 1s\n%s", "ws://"+strings.TrimPrefix(d.base,
+			"http://"), cred["agent_id"], cred["secret"], till.kind, till.connector)
+		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+			return err
+		}
+		venues = append(venues, scriptVenue{id: cred["venue_id"], rms: till})
+		ids = append(ids, cred["venue_id"])
+	}
+	key, err := d.hubCmd(ctx, "apikey", "add", "--venue", strings.Join(ids, ","),
+		"--name", "demo guest app")
+	if err != nil {
+		return err
+	}
+
+	hubProc, err := start(d.hubBin, d.hubEnv, filepath.Join(d.dir, "hub.log"), "serve")
+	if err != nil {
+		return err
+	}
+	d.procs = append(d.procs, hubProc)
+	if err := waitHealthy(ctx, d.base); err != nil {
+		return err
+	}
+	for _, till := range d.tills {
+		p, err := start(d.agBin, os.Environ(), filepath.Join(d.dir, "agent-"+till.kind+".log"),
+			"run", "--config", filepath.Join(d.dir, till.kind+".yaml"))
+		if err != nil {
+			return err
+		}
+		d.procs = append(d.procs, p)
+	}
+	g := newGuestAPI(d.base, key["key"])
+	for _, v := range venues {
+		if err := openHours(ctx, g, v.id); err != nil {
+			return err
+		}
+	}
+
+	actx, cancel := context.WithCancel(ctx)
+	d.activityCancel = cancel
+	if !d.headless {
+		for _, till := range d.tills {
+			go till.activity(actx)
+		}
+		fmt.Fprintf(d.out, `
+The hub is up at %[1]s. Look at:
+  %[1]s/api/v1/agents                 every agent: connected, backlog, RMS health
+  %[1]s/api/v1/venues/%[2]s/state   «%[3]s» as the hub mirrors it
+Logs are in %[4]s/. Press Ctrl-C to stop everything.
+
+`, d.base, venues[0].id, iiko.venue, d.dir)
+	}
+
+	var watch []*watched
+	for _, v := range venues {
+		watch = append(watch, &watched{id: v.id, name: v.rms.venue})
+	}
+	if !d.headless {
+		go narrate(actx, d.out, d.base, watch)
+	}
+
+	err = script(ctx, d.out, g, venues[0], venues[1])
+	if d.headless {
+		if err != nil {
+			return fmt.Errorf("the guest's script failed: %w (logs in %s)", err, d.dir)
+		}
+		fmt.Fprintln(d.out, "demo script: every step happened")
+		return nil
+	}
+	if err != nil {
+		fmt.Fprintf(d.out, "the guest's script stopped: %v (logs in %s)\n", err, d.dir)
+	} else {
+		fmt.Fprintln(d.out, "\nThe guest is done. The restaurants carry on; Ctrl-C stops the demo.")
+	}
+	<-ctx.Done()
+	fmt.Fprintln(d.out, "\nstopping the agents and the hub…")
+	return nil
+}
+
+// openHours opens a demo venue every day from noon to midnight, with two
+// hours a table.
+func openHours(ctx context.Context, g *guestAPI, venueID string) error {
+	var services []hub.Service
+	for day := time.Sunday; day <= time.Saturday; day++ {
+		services = append(services, hub.Service{Weekday: day, Open: "12:00", Close: "24:00"})
+	}
+	policy := map[string]any{"services": services, "min_lead": "30m", "confirm_timeout": "1m",
+		"turn_times": []map[string]any{{"max_party": 8, "duration": "2h"}}}
+	return g.call(ctx, http.MethodPut, "/api/v1/venues/"+venueID+"/policy", policy, nil)
+}
+
+// stop ends everything the demo started, the last started first.
+func (d *demo) stop() {
+	if d.activityCancel != nil {
+		d.activityCancel()
+	}
+	for i := len(d.procs) - 1; i >= 0; i-- {
+		d.procs[i].stop()
+	}
+	for _, t := range d.tills {
+		t.close()
+	}
+}
+
+// hubCmd runs a stolik-hub subcommand and returns the "key: value" lines
+// it printed.
+func (d *demo) hubCmd(ctx context.Context, args ...string) (map[string]string, error) {
+	cmd := exec.CommandContext(ctx, d.hubBin, args...)
+	cmd.Env = d.hubEnv
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	outb, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("register the demo agent: %w", err)
+		return nil, fmt.Errorf("stolik-hub %s: %w: %s", strings.Join(args, " "), err, stderr.String())
 	}
-	cred := map[string]string{}
+	kv := map[string]string{}
 	sc := bufio.NewScanner(strings.NewReader(string(outb)))
 	for sc.Scan() {
 		if k, v, ok := strings.Cut(sc.Text(), ": "); ok && !strings.HasPrefix(k, "#") {
-			cred[k] = strings.TrimSpace(v)
+			kv[k] = strings.TrimSpace(v)
 		}
 	}
-	if cred["agent_id"] == "" || cred["secret"] == "" {
-		return nil, fmt.Errorf("unexpected answer from stolik-hub agent add: %q", outb)
-	}
-	return cred, nil
+	return kv, nil
 }
 
 type proc struct {
@@ -173,67 +274,4 @@ func waitHealthy(ctx context.Context, base string) error {
 		}
 	}
 	return errors.New("the hub did not become healthy within 15s; see its log")
-}
-
-type agentView struct {
-	Connected     bool   `json:"connected"`
-	AppliedSeq    uint64 `json:"applied_seq"`
-	AppliedEvents uint64 `json:"applied_events"`
-	Backlog       uint64 `json:"backlog"`
-	Health        struct {
-		OK    bool   `json:"ok"`
-		Error string `json:"error"`
-	} `json:"connector_health"`
-}
-
-type stateView struct {
-	Tables       []json.RawMessage `json:"tables"`
-	Orders       []json.RawMessage `json:"orders"`
-	Reservations []json.RawMessage `json:"reservations"`
-}
-
-// narrate prints, every few seconds, what the hub has received, in plain
-// words, until ctx ends.
-func narrate(ctx context.Context, out io.Writer, base, venueID string) error {
-	var last uint64
-	for {
-		select {
-		case <-ctx.Done():
-			fmt.Fprintln(out, "\nstopping the agent and the hub…")
-			return nil
-		case <-time.After(3 * time.Second):
-		}
-		var agents []agentView
-		var st stateView
-		if err := getJSON(base+"/api/v1/agents", &agents); err != nil || len(agents) == 0 {
-			fmt.Fprintln(out, "waiting for the hub to answer…")
-			continue
-		}
-		if err := getJSON(base+"/api/v1/venues/"+venueID+"/state", &st); err != nil {
-			continue
-		}
-		a := agents[0]
-		conn := "connected"
-		if !a.Connected {
-			conn = "not connected"
-		}
-		fmt.Fprintf(out, "%s  agent %s, %d new changes applied (%d in all), backlog %d; "+
-			"the restaurant now: %d tables, %d open orders, %d reservations\n",
-			time.Now().Format("15:04:05"), conn, a.AppliedEvents-last, a.AppliedEvents,
-			a.Backlog, len(st.Tables), len(st.Orders), len(st.Reservations))
-		last = a.AppliedEvents
-	}
-}
-
-func getJSON(url string, v any) error {
-	c := http.Client{Timeout: 2 * time.Second}
-	r, err := c.Get(url)
-	if err != nil {
-		return err
-	}
-	defer r.Body.Close()
-	if r.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", url, r.Status)
-	}
-	return json.NewDecoder(r.Body).Decode(v)
 }

@@ -32,17 +32,17 @@ func TestParseAndReport(t *testing.T) {
 	if res.failed != 1 {
 		t.Errorf("failed packages = %d, want 1", res.failed)
 	}
-	d := res.find("BenchmarkDelivery")
+	d := res.find("", "BenchmarkDelivery")
 	if d == nil || d.Metrics["stolik_changes/s"] != 16068 || d.Pkg != "github.com/stolik/stolik/hub/e2e" {
 		t.Fatalf("delivery = %+v", d)
 	}
 	if len(d.Missing) != 1 || !strings.HasPrefix(d.Missing[0], "nats: nats-server not found") {
 		t.Errorf("missing = %q", d.Missing)
 	}
-	if s := res.find("BenchmarkBookingAPI/postgres"); s == nil || s.Skipped != "no PostgreSQL here" {
+	if s := res.find("", "BenchmarkBookingAPI/postgres"); s == nil || s.Skipped != "no PostgreSQL here" {
 		t.Errorf("skip = %+v", s)
 	}
-	if f := res.find("BenchmarkIngest/insert"); f == nil || !f.Failed {
+	if f := res.find("", "BenchmarkIngest/insert"); f == nil || !f.Failed {
 		t.Errorf("fail = %+v", f)
 	}
 

@@ -28,9 +28,11 @@ type results struct {
 	failed  int               // packages that failed
 }
 
-func (r *results) find(name string) *result {
+// find returns the benchmark of that name in pkg ("" matches any
+// package), or nil.
+func (r *results) find(pkg, name string) *result {
 	for _, b := range r.Benches {
-		if b.Name == name {
+		if b.Name == name && (pkg == "" || b.Pkg == pkg) {
 			return b
 		}
 	}
@@ -53,7 +55,7 @@ func parse(r io.Reader, echo func(line string)) *results {
 	var current *result // the last benchmark named; log lines belong to it
 	var pendingSkip *result
 	get := func(name string) *result {
-		if b := res.find(name); b != nil {
+		if b := res.find(pkg, name); b != nil {
 			return b
 		}
 		b := &result{Pkg: pkg, Name: name, Metrics: map[string]float64{}}

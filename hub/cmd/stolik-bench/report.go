@@ -59,7 +59,7 @@ func table(res *results) string {
 			target = "—"
 		}
 		fmt.Fprintf(&sb, "| %s | %s | %s | %s | %s |\n",
-			b.Name, headline(b), target, verdict(b), ratios(b))
+			label(b), headline(b), target, verdict(b), ratios(b))
 	}
 	return sb.String()
 }
@@ -99,3 +99,14 @@ func markdown(res *results, charts []string, started time.Time) string {
 	sb.WriteString("\nRaw output: bench.txt beside this file.\n")
 	return sb.String()
 }
+
+// label names a benchmark in the table; names that several packages use
+// (the connectors' benchmarks) carry the package.
+func label(b *result) string {
+	if strings.HasPrefix(b.Pkg, module+"/agent/") && !strings.HasSuffix(b.Pkg, "/outbox") {
+		return strings.TrimPrefix(b.Pkg, module+"/") + " " + b.Name
+	}
+	return b.Name
+}
+
+const module = "github.com/stolik/stolik"

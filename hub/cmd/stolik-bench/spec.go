@@ -108,8 +108,22 @@ var specs = map[string]spec{
 		Target: "< 1 ms per query, loading from the embedded store",
 		Met:    func(m map[string]float64) bool { return m["us/query"] < 1000 },
 	},
-	"BenchmarkBookingAPI/bolt":     noOverlaps,
-	"BenchmarkBookingAPI/postgres": noOverlaps,
+	"BenchmarkIdleRequestsPerMinute": {
+		Figure: "req/min",
+		Target: "keep it low: <= 30 requests a minute to the RMS at a 5 s poll",
+		Met:    func(m map[string]float64) bool { v, ok := m["req/min"]; return !ok || v <= 30 },
+	},
+	"BenchmarkChangeToMirror/iiko":    changeToMirror,
+	"BenchmarkChangeToMirror/rkeeper": changeToMirror,
+	"BenchmarkBookingAPI/bolt":        noOverlaps,
+	"BenchmarkBookingAPI/postgres":    noOverlaps,
+}
+
+var changeToMirror = spec{
+	Figure: "p50_ms",
+	Target: "p50 < the poll interval (1 s) + 200 ms",
+	Met:    func(m map[string]float64) bool { return m["p50_ms"] < m["poll_ms"]+200 },
+	Ratios: []ratio{{Metric: "p50_ms", Over: "poll_ms", Baseline: "the poll interval"}},
 }
 
 var ingest = spec{
@@ -141,6 +155,12 @@ func headline(b *result) string {
 	}
 	v, ok := b.Metrics[unit]
 	if !ok {
+		// The spec's figure is not reported: show the first one that is.
+		for _, u := range b.Units {
+			if u != "ns/op" && u != "B/op" && u != "allocs/op" {
+				return number(b.Metrics[u]) + " " + u
+			}
+		}
 		return "—"
 	}
 	return number(v) + " " + unit

@@ -41,6 +41,10 @@ type Config struct {
 	// (POST /hooks/iiko/{venue}); empty turns the webhooks off. Changing
 	// it invalidates every venue's token.
 	WebhookSecret string `yaml:"webhook_secret"`
+	// PosterAppSecret is the secret of the Poster application whose
+	// webhooks (POST /hooks/poster/{venue}) the hub takes; empty turns
+	// them off.
+	PosterAppSecret string `yaml:"poster_app_secret"`
 }
 
 // minWebhookSecret is the shortest webhook secret accepted, in bytes.
@@ -119,7 +123,7 @@ func Load(path string) (Config, error) {
 
 // ApplyEnv overrides c with STOLIK_LISTEN, STOLIK_DATA_DIR,
 // STOLIK_DATABASE_URL, STOLIK_LOG_LEVEL, STOLIK_REPLICA and
-// STOLIK_WEBHOOK_SECRET where set.
+// STOLIK_WEBHOOK_SECRET and STOLIK_POSTER_APP_SECRET where set.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	if v, ok := lookup("STOLIK_LISTEN"); ok {
 		c.Listen = v
@@ -138,6 +142,9 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	}
 	if v, ok := lookup("STOLIK_WEBHOOK_SECRET"); ok {
 		c.WebhookSecret = v
+	}
+	if v, ok := lookup("STOLIK_POSTER_APP_SECRET"); ok {
+		c.PosterAppSecret = v
 	}
 }
 

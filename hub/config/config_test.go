@@ -108,3 +108,14 @@ func TestWebhookSecret(t *testing.T) {
 		t.Errorf("webhook_secret = %q, want the environment's", c.WebhookSecret)
 	}
 }
+
+func TestPosterAppSecret(t *testing.T) {
+	t.Setenv("STOLIK_POSTER_APP_SECRET", "from-env")
+	c, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PosterAppSecret != "from-env" {
+		t.Errorf("poster_app_secret = %q, want the environment's", c.PosterAppSecret)
+	}
+}

@@ -130,7 +130,7 @@ func (s *Server) pollAgent(r *http.Request, venueID string) (string, error) {
 		}
 	}
 	if a == nil {
-		s.log.Warn("iiko webhook for a venue without an agent", "venue", venueID)
+		s.log.Warn("webhook for a venue without an agent", "venue", venueID)
 		return "no agent", nil
 	}
 	pending, err := s.store.PendingCommands(ctx, a.ID)

@@ -41,6 +41,9 @@ func hookSetup(t *testing.T, secret string) (*httptest.Server, hub.Store, *fleet
 	f := &fleet{}
 	api := web.New(st, f, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	api.SetWebhookSecret(secret)
+	if secret != "" {
+		api.SetPosterSecret(posterSecret)
+	}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return srv, st, f

@@ -2,7 +2,8 @@
 // mirrored state of each venue and, under /api/v1/venues/{id}/... and
 // /api/v1/bookings/..., table bookings. Later the dashboard lives here too.
 // GET /api/v1/openapi.json serves the OpenAPI 3 document of the API.
-// POST /hooks/iiko/{venue} takes iiko's webhooks (see SetWebhookSecret).
+// POST /hooks/iiko/{venue} takes iiko's webhooks (see SetWebhookSecret),
+// POST /hooks/poster/{venue} Poster's (see SetPosterSecret).
 //
 // Responses are JSON. Errors are {"error": "..."} with a status code that
 // says whose fault it was: 4xx for the caller, 5xx for the hub.
@@ -57,6 +58,9 @@ type Server struct {
 	// hookSecret derives the venues' webhook tokens; empty turns the
 	// webhooks off.
 	hookSecret string
+	// posterSecret checks Poster's webhook signatures; empty turns them
+	// off.
+	posterSecret string
 }
 
 // New returns the API over store. fleet says which agents are connected.
@@ -87,6 +91,7 @@ func New(store hub.Store, fleet hub.Fleet, log *slog.Logger) *Server {
 	s.mux.HandleFunc("PUT /api/v1/venues/{id}/groups/{group}", s.putGroup)
 	s.mux.HandleFunc("DELETE /api/v1/venues/{id}/groups/{group}", s.deleteGroup)
 	s.mux.HandleFunc("POST /hooks/iiko/{venue}", s.iikoHook)
+	s.mux.HandleFunc("POST /hooks/poster/{venue}", s.posterHook)
 	return s
 }
 

@@ -187,6 +187,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	api.SetLatestAgentVersion(latest)
 	api.SetWebhookSecret(c.WebhookSecret)
+	api.SetPosterSecret(c.PosterAppSecret)
 	mux := http.NewServeMux()
 	mux.Handle("/agent/", gw)
 	mux.Handle("/metrics", m.Handler())

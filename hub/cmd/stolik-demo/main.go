@@ -48,6 +48,7 @@ type demo struct {
 	procs          []*proc
 	tills          []*rms
 	headless       bool
+	more           string
 	activityCancel context.CancelFunc
 }
 
@@ -57,10 +58,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	dir := fs.String("dir", ".demo", "working directory for the demo's data and logs (recreated)")
 	listen := fs.String("listen", "127.0.0.1:8080", "hub address")
 	headless := fs.Bool("headless", false, "run the guest's script once, check it, and exit")
+	more := fs.String("more", "", "more venues, on other connectors: a comma-separated list of "+
+		strings.Join(moreKinds, ", ")+" (all: every one)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	d := &demo{out: out, dir: *dir, base: "http://" + *listen, headless: *headless,
+	d := &demo{out: out, dir: *dir, base: "http://" + *listen, headless: *headless, more: *more,
 		hubBin: filepath.Join(*bin, "stolik-hub"), agBin: filepath.Join(*bin, "stolik-agent")}
 	for _, b := range []string{d.hubBin, d.agBin} {
 		if _, err := os.Stat(b); err != nil {
@@ -89,6 +92,20 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	d.tills = append(d.tills, rk)
+	kinds := strings.Split(d.more, ",")
+	if d.more == "all" {
+		kinds = moreKinds
+	}
+	for i, kind := range kinds {
+		if kind = strings.TrimSpace(kind); kind == "" {
+			continue
+		}
+		till, err := startMore(kind, d.dir, uint64(20+i))
+		if err != nil {
+			return err
+		}
+		d.tills = append(d.tills, till)
+	}
 
 	// Venues, agents and the guest app's API key are made with the hub's
 	// CLI before it starts (the embedded store is then locked).

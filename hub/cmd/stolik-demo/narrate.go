@@ -101,6 +101,9 @@ func (v *watched) update(st hub.VenueState, zone *time.Location) []string {
 }
 
 func (v *watched) numbers(ids []string) string {
+	if len(ids) == 0 {
+		return "not given by the RMS"
+	}
 	var n []string
 	for _, id := range ids {
 		if num := v.tables[id]; num != "" {

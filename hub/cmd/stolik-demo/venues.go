@@ -4,10 +4,16 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/stolik/stolik/agent/files"
+	"github.com/stolik/stolik/agent/files/filestest"
 	"github.com/stolik/stolik/agent/iiko/iikotest"
+	"github.com/stolik/stolik/agent/poster/postertest"
+	"github.com/stolik/stolik/agent/quickresto/quickrestotest"
 	"github.com/stolik/stolik/agent/rkeeper/rkeepertest"
 	"github.com/stolik/stolik/shared/wire"
 )
@@ -91,4 +97,64 @@ func (r *rms) holding(bookingID string, tables []string, start time.Time) (wire.
 		}
 	}
 	return wire.Reservation{}, false
+}
+
+// moreKinds are the connectors --more can add a venue on, beside the two
+// the guest books at.
+var moreKinds = []string{"poster", "quickresto", "files"}
+
+// startMore starts a fake for one more venue on kind. dir is where a file
+// exchange venue keeps its folder.
+func startMore(kind, dir string, seed uint64) (*rms, error) {
+	switch kind {
+	case "poster":
+		f, err := postertest.New(postertest.Options{Halls: 2, TablesPerHall: 4})
+		if err != nil {
+			return nil, err
+		}
+		return &rms{kind: kind, product: "Poster", venue: "Демо: кофейня «Зерно» (Poster)",
+			connector: fmt.Sprintf("connector:\n  kind: poster\n  poster: {base_url: %q, "+
+				"token: %q, time_zone: Europe/Moscow}\n", f.URL(), f.Token()),
+			reservations: f.Reservations,
+			activity: func(ctx context.Context) {
+				f.Activity(ctx, rand.New(rand.NewPCG(seed, 3)), 5*time.Second)
+			},
+			close: f.Close,
+		}, nil
+	case "quickresto":
+		o := quickrestotest.Options{Login: "cafe", Password: "secret", Halls: 2, TablesPerHall: 4}
+		f, err := quickrestotest.New(o)
+		if err != nil {
+			return nil, err
+		}
+		return &rms{kind: kind, product: "Quick Resto",
+			venue: "Демо: бистро «Щи» (Quick Resto, staff confirm)",
+			connector: fmt.Sprintf("connector:\n  kind: quickresto\n  quickresto: {base_url: %q, "+
+				"login: %q, password: %q}\n", f.URL(), o.Login, o.Password),
+			reservations: func() []wire.Reservation { return nil },
+			activity: func(ctx context.Context) {
+				f.Activity(ctx, rand.New(rand.NewPCG(seed, 4)), 5*time.Second)
+			},
+			close: f.Close,
+		}, nil
+	case "files":
+		cfg := files.Config{Dir: filepath.Join(dir, "exchange"), Preset: "generic-csv",
+			TimeZone: "Europe/Moscow", ConfirmWait: 30 * time.Second}
+		e, err := filestest.New(cfg, filestest.Layout{Halls: 2, Tables: 8})
+		if err != nil {
+			return nil, err
+		}
+		return &rms{kind: kind, product: "file exchange",
+			venue: "Демо: столовая «Ложка» (exports and imports files)",
+			connector: fmt.Sprintf("connector:\n  kind: files\n  files: {dir: %q, "+
+				"preset: generic-csv, time_zone: Europe/Moscow}\n", cfg.Dir),
+			reservations: func() []wire.Reservation { return nil },
+			activity: func(ctx context.Context) {
+				go e.Run(ctx, time.Second)
+				e.Activity(ctx, rand.New(rand.NewPCG(seed, 5)), 6*time.Second)
+			},
+			close: func() {},
+		}, nil
+	}
+	return nil, fmt.Errorf("--more %s: the demo can add %s", kind, strings.Join(moreKinds, ", "))
 }

@@ -257,6 +257,12 @@ type Store interface {
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
 
 	Close() error
+
+	// Telegram bot (issue #7): chats, bookings' chats, staff chat links.
+	TelegramStore
+
+	// Telegram send queue (issue #7): outgoing messages, sender lease.
+	SendQueueStore
 }
 
 // Live is what the gateway knows about an agent right now.

@@ -113,6 +113,17 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"APIKeys", testAPIKeys},
 		{"LearnedTurnTime", testLearnedTurnTime},
 		{"EnrollmentRace", testEnrollmentRace},
+		// Telegram bot (issue #7).
+		{"TelegramChats", testTelegramChats},
+		{"TelegramBookings", testTelegramBookings},
+		{"StaffLinks", testStaffLinks},
+		// Telegram send queue (issue #7).
+		{"OutgoingEnqueue", testOutgoingEnqueue},
+		{"OutgoingClaim", testOutgoingClaim},
+		{"OutgoingExpire", testOutgoingExpire},
+		{"OutgoingPrune", testOutgoingPrune},
+		{"OutgoingConcurrentClaim", testOutgoingConcurrentClaim},
+		{"Leases", testLeases},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -61,6 +61,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	botNote, openVenue, err := demoBot(ctx, hubBin, hubEnv, cred["venue_id"])
+	if err != nil {
+		return err
+	}
 	agentCfg := filepath.Join(*dir, "agent.yaml")
 	cfg := fmt.Sprintf(`version: 1
 hub:
@@ -85,6 +89,9 @@ connector:
 	if err := waitHealthy(ctx, base); err != nil {
 		return err
 	}
+	if err := openVenue(base); err != nil {
+		return err
+	}
 	agent, err := start(agentBin, os.Environ(), filepath.Join(*dir, "agent.log"),
 		"run", "--config", agentCfg)
 	if err != nil {
@@ -97,8 +104,8 @@ The hub is up. Look at:
   %[1]s/api/v1/agents                      every agent, connected or not, its backlog
   %[1]s/api/v1/venues/%[2]s/state   the restaurant as the hub mirrors it
 Logs: %[3]s/hub.log and %[3]s/agent.log. Press Ctrl-C to stop.
-
-`, base, cred["venue_id"], *dir)
+%[4]s
+`, base, cred["venue_id"], *dir, botNote)
 	return narrate(ctx, out, base, cred["venue_id"])
 }
 

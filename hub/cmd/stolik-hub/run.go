@@ -36,6 +36,7 @@ const usage = `usage:
   stolik-hub agent revoke ID [--config FILE]
   stolik-hub enroll --venue NAME [--time-zone ZONE] [--ttl 72h] [--config FILE]
   stolik-hub apikey add --venue NAME_OR_ID[,...] --name TEXT [--config FILE]
+  stolik-hub telegram link --venue NAME_OR_ID [--ttl 24h] [--config FILE]
   stolik-hub migrate [--config FILE]
   stolik-hub version`
 
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New(usage)
 		}
 		return apiKeyAdd(ctx, args[2:], stdout)
+	case "telegram":
+		return telegramCmd(ctx, args[1:], stdout)
 	case "migrate":
 		c, _, err := loadConfig("migrate", args[1:], nil)
 		if err != nil {
@@ -164,8 +167,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			Window:       c.Agents.Window,
 		},
 	})
+	hook := &botHook{}
 	bookingDesk := desk.New(store, gw, desk.Options{Logger: log.With("component", "desk"),
-		Replica: replica})
+		Replica: replica, OnChange: hook.changed})
 	follow = newBookings(bookingDesk, log.With("component", "desk"))
 	go follow.run(bg)
 	api := web.New(store, gw, log.With("component", "api"))
@@ -198,6 +202,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.With("component", "schedule")))
 	for kind, h := range bookingDesk.Handlers() {
 		jobs.Handle(kind, h)
+	}
+	if err := startTelegram(bg, c, store, bookingDesk, hook, mux, jobs, replica, log); err != nil {
+		return err
 	}
 	go jobs.Run(bg)
 	if pg, ok := store.(*postgres.Store); ok {

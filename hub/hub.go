@@ -274,6 +274,12 @@ type Store interface {
 	// OpenedAt first (then id), at most limit (all when limit <= 0). An
 	// unknown agent has none.
 	AgentIncidents(ctx context.Context, agentID string, limit int) ([]Incident, error)
+
+	// Telegram bot (issue #7): chats, bookings' chats, staff chat links.
+	TelegramStore
+
+	// Telegram send queue (issue #7): outgoing messages, sender lease.
+	SendQueueStore
 }
 
 // Live is what the gateway knows about an agent right now.

@@ -25,6 +25,9 @@
 //
 // Incidents (support alerts) have buckets of their own, created when the
 // first is stored; see incidents.go.
+// Schema 5 adds the Telegram send queue: sendqueue/<key> (hub.Outgoing),
+// sendqueue_pending/<seq> not before,key (pending messages in queue order),
+// sendqueue_sending/<key> (claimed messages), leases/<name>.
 //
 // Times in keys are 12 bytes that sort like the times (see timeKey), so a
 // cursor walks a venue's bookings in start order. Every index is written in
@@ -65,7 +68,7 @@ import (
 
 // SchemaVersion is the newest layout this build reads and writes. Open
 // migrates an older file to it and refuses a newer one.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 var _ hub.Store = (*Store)(nil)
 
@@ -100,6 +103,12 @@ var (
 	bucketAPIKeyHashes  = []byte("api_key_hashes") // hash -> id
 	bucketTurns         = []byte("turns")          // venue -> closed at, order id -> duration
 
+	// Schema 5: the Telegram send queue (see sendqueue.go).
+	bucketSendQueue   = []byte("sendqueue")         // key -> hub.Outgoing
+	bucketSendPending = []byte("sendqueue_pending") // seq -> not before, key
+	bucketSendSending = []byte("sendqueue_sending") // key -> nil, sending only
+	bucketLeases      = []byte("leases")            // name -> holder, until
+
 	keySchema = []byte("schema_version")
 )
 
@@ -127,6 +136,11 @@ var migrations = []func(tx *bbolt.Tx) error{
 	// 3 → 4: how long closed orders were open, per venue.
 	func(tx *bbolt.Tx) error {
 		return createBuckets(tx, bucketTurns)
+	},
+	// 4 → 5: the Telegram send queue and named leases.
+	func(tx *bbolt.Tx) error {
+		return createBuckets(tx, bucketSendQueue, bucketSendPending, bucketSendSending,
+			bucketLeases)
 	},
 }
 

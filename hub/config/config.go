@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -45,10 +46,39 @@ type Config struct {
 	// webhooks (POST /hooks/poster/{venue}) the hub takes; empty turns
 	// them off.
 	PosterAppSecret string `yaml:"poster_app_secret"`
+	// Telegram configures the bot; it runs when Token is set.
+	Telegram Telegram `yaml:"telegram"`
 }
 
 // minWebhookSecret is the shortest webhook secret accepted, in bytes.
 const minWebhookSecret = 16
+
+// Telegram configures the Telegram bot.
+type Telegram struct {
+	// Token is the bot's token from @BotFather (better given as
+	// STOLIK_TELEGRAM_TOKEN); empty means no bot.
+	Token string `yaml:"token"`
+	// APIURL is the Bot API's base URL: empty for Telegram's, or a local
+	// Bot API server or a fake.
+	APIURL string `yaml:"api_url"`
+	// WebhookURL, when set, makes Telegram deliver updates by POST to it
+	// (the hub serves /telegram/webhook) instead of long polling: needed
+	// with several replicas, since only one process may long-poll.
+	// WebhookSecret (or STOLIK_TELEGRAM_WEBHOOK_SECRET) is the token
+	// Telegram sends with each update.
+	WebhookURL    string `yaml:"webhook_url"`
+	WebhookSecret string `yaml:"webhook_secret"`
+	// ReminderBefore is how long before a visit the guest is reminded.
+	ReminderBefore time.Duration `yaml:"reminder_before"`
+	// MaxBookingsPerDay and MaxActiveBookings limit each guest.
+	MaxBookingsPerDay int `yaml:"max_bookings_per_day"`
+	MaxActiveBookings int `yaml:"max_active_bookings"`
+	// StaffLang is the language of staff chat posts: ru or en.
+	StaffLang string `yaml:"staff_lang"`
+}
+
+// Enabled reports whether the bot runs.
+func (t Telegram) Enabled() bool { return t.Token != "" }
 
 // Database tunes the PostgreSQL store.
 type Database struct {
@@ -90,8 +120,15 @@ func Default() Config {
 		Alerts:          defaultAlerts(),
 		ShutdownTimeout: 10 * time.Second,
 		Database:        Database{MaxConns: 16, StatementTimeout: 5 * time.Second, StartupRetry: time.Minute},
+		Telegram:        defaultTelegram,
 	}
 }
+
+// defaultTelegram has the bot's defaults: no token (no bot), a reminder
+// three hours ahead, five bookings a day and three upcoming per guest,
+// staff posts in Russian.
+var defaultTelegram = Telegram{ReminderBefore: 3 * time.Hour, MaxBookingsPerDay: 5,
+	MaxActiveBookings: 3, StaffLang: "ru"}
 
 // Load reads the file at path (if path is not empty) over the defaults,
 // applies the environment and validates the result.
@@ -122,8 +159,9 @@ func Load(path string) (Config, error) {
 }
 
 // ApplyEnv overrides c with STOLIK_LISTEN, STOLIK_DATA_DIR,
-// STOLIK_DATABASE_URL, STOLIK_LOG_LEVEL, STOLIK_REPLICA and
-// STOLIK_WEBHOOK_SECRET and STOLIK_POSTER_APP_SECRET where set.
+// STOLIK_DATABASE_URL, STOLIK_LOG_LEVEL, STOLIK_REPLICA,
+// STOLIK_WEBHOOK_SECRET, STOLIK_POSTER_APP_SECRET, STOLIK_TELEGRAM_TOKEN and
+// STOLIK_TELEGRAM_WEBHOOK_SECRET where set.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	if v, ok := lookup("STOLIK_LISTEN"); ok {
 		c.Listen = v
@@ -145,6 +183,12 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	}
 	if v, ok := lookup("STOLIK_POSTER_APP_SECRET"); ok {
 		c.PosterAppSecret = v
+	}
+	if v, ok := lookup("STOLIK_TELEGRAM_TOKEN"); ok {
+		c.Telegram.Token = v
+	}
+	if v, ok := lookup("STOLIK_TELEGRAM_WEBHOOK_SECRET"); ok {
+		c.Telegram.WebhookSecret = v
 	}
 }
 
@@ -192,5 +236,44 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown_timeout", "must be positive, e.g. 10s")
 	}
+	errs = append(errs, c.Telegram.validate()...)
 	return errors.Join(errs...)
+}
+
+// webhookSecret is what Telegram accepts as a secret_token.
+var webhookSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+func (t Telegram) validate() []error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("telegram.%s: "+format, append([]any{field}, args...)...))
+	}
+	if t.ReminderBefore <= 0 {
+		bad("reminder_before", "must be positive, e.g. 3h")
+	}
+	if t.MaxBookingsPerDay < 1 || t.MaxActiveBookings < 1 {
+		bad("max_bookings_per_day", "and max_active_bookings must be at least 1")
+	}
+	if t.StaffLang != "ru" && t.StaffLang != "en" {
+		bad("staff_lang", "%q: use ru or en", t.StaffLang)
+	}
+	if t.APIURL != "" {
+		if u, err := url.Parse(t.APIURL); err != nil || u.Host == "" ||
+			(u.Scheme != "https" && u.Scheme != "http") {
+			bad("api_url", "%q is not a URL like https://api.telegram.org", t.APIURL)
+		}
+	}
+	if t.WebhookURL == "" {
+		return errs
+	}
+	if u, err := url.Parse(t.WebhookURL); err != nil || u.Host == "" ||
+		(u.Scheme != "https" && u.Scheme != "http") {
+		bad("webhook_url", "%q is not a URL like https://hub.example.com/telegram/webhook",
+			t.WebhookURL)
+	}
+	if !webhookSecret.MatchString(t.WebhookSecret) {
+		bad("webhook_secret", "is required with webhook_url: 1-256 letters, digits, _ or - "+
+			"(set STOLIK_TELEGRAM_WEBHOOK_SECRET)")
+	}
+	return errs
 }

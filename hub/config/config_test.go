@@ -119,3 +119,31 @@ func TestPosterAppSecret(t *testing.T) {
 		t.Errorf("poster_app_secret = %q, want the environment's", c.PosterAppSecret)
 	}
 }
+
+func TestTelegram(t *testing.T) {
+	t.Setenv("STOLIK_TELEGRAM_TOKEN", "123:abc")
+	c, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Telegram.Enabled() || c.Telegram.ReminderBefore.Hours() != 3 {
+		t.Errorf("telegram %+v, want enabled with a 3h reminder", c.Telegram)
+	}
+
+	p := filepath.Join(t.TempDir(), "hub.yaml")
+	body := "telegram: {webhook_url: 'ftp://x', reminder_before: -1h, max_active_bookings: 0, " +
+		"staff_lang: de}\n"
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = config.Load(p)
+	if err == nil {
+		t.Fatal("bad telegram config accepted")
+	}
+	for _, want := range []string{"telegram.webhook_url", "telegram.webhook_secret",
+		"telegram.reminder_before", "max_active_bookings", "telegram.staff_lang"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+}

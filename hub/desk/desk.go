@@ -6,8 +6,9 @@
 //
 // Every state change goes through hub.Store.TransitionBooking with an actor
 // ("guest:<id>", "staff:<id>", booking.ActorRMS, booking.ActorSystem), so
-// the booking's audit log says who did what. Every entry point is
-// idempotent: an event seen twice moves a booking once.
+// the booking's audit log says who did what, and Options.OnChange hears of
+// it (the Telegram bot tells the guest). Every entry point is idempotent:
+// an event seen twice moves a booking once.
 //
 // # Command results
 //
@@ -94,6 +95,12 @@ type Options struct {
 	// Alternatives is how many alternatives to offer; default
 	// DefaultAlternatives.
 	Alternatives int
+	// OnChange, if set, is called after every transition the desk makes
+	// (guest, staff, RMS results, the mirror, jobs), with the state the
+	// booking left and the booking as it is now. It runs on the caller's
+	// goroutine, so it should be quick; a change another replica makes is
+	// not seen here (the Telegram bot sweeps for those).
+	OnChange func(ctx context.Context, from hub.BookingState, b hub.Booking)
 }
 
 // Desk is the booking service. It is safe for concurrent use: all state
@@ -104,12 +111,17 @@ type Desk struct {
 	now   func() time.Time
 	log   *slog.Logger
 	alts  int
+	// onChange is Options.OnChange, or a no-op.
+	onChange func(ctx context.Context, from hub.BookingState, b hub.Booking)
 }
 
 // New returns a desk over store and fleet.
 func New(store hub.Store, fleet hub.Fleet, opts Options) *Desk {
 	d := &Desk{store: store, fleet: fleet, now: opts.Now, log: opts.Logger,
-		alts: opts.Alternatives}
+		alts: opts.Alternatives, onChange: opts.OnChange}
+	if d.onChange == nil {
+		d.onChange = func(context.Context, hub.BookingState, hub.Booking) {}
+	}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -509,6 +521,7 @@ func (d *Desk) apply(ctx context.Context, id string, e booking.Event) (hub.Booki
 	}
 	d.log.Info("booking moved", "booking", id, "from", b.State, "to", nb.State,
 		"actor", t.Actor, "reason", t.Reason)
+	d.onChange(ctx, b.State, nb)
 	if err := d.schedule(ctx, nb, v); err != nil {
 		return nb, v, true, err
 	}

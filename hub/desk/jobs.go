@@ -81,6 +81,7 @@ func (d *Desk) runDue(ctx context.Context, j hub.Job) error {
 	}
 	d.log.Info("booking moved", "booking", b.ID, "from", b.State, "to", nb.State,
 		"actor", t.Actor, "reason", t.Reason)
+	d.onChange(ctx, b.State, nb)
 	if b.State == hub.BookingRequested {
 		d.log.Warn("staff alert: booking expired without an answer from the restaurant",
 			"alert", "booking_unconfirmed", "venue", b.VenueID, "booking", b.ID,

@@ -55,9 +55,10 @@ func TestMigrate(t *testing.T) {
 	}
 	want := []string{
 		"agents", "api_key_venues", "api_keys", "booking_events", "booking_tables", "bookings", "commands", "enrollments",
-		"goose_db_version", "guests", "incidents", "jobs", "mirror_halls", "mirror_orders",
-		"mirror_reservations", "mirror_tables", "order_turns", "table_groups",
-		"table_settings", "venues",
+		"goose_db_version", "guests", "incidents", "jobs", "leases", "mirror_halls",
+		"mirror_orders", "mirror_reservations", "mirror_tables", "order_turns", "outgoing",
+		"table_groups", "table_settings", "telegram_bookings", "telegram_chats",
+		"telegram_staff_chats", "telegram_staff_links", "venues",
 	}
 	conn := connect(t, url)
 	if d := cmp.Diff(tables(t, conn), want); d != "" {

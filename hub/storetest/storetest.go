@@ -117,6 +117,17 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"EnrollmentRace", testEnrollmentRace},
 		{"Incidents", testIncidents},
 		{"IncidentsRace", testIncidentsRace},
+		// Telegram bot (issue #7).
+		{"TelegramChats", testTelegramChats},
+		{"TelegramBookings", testTelegramBookings},
+		{"StaffLinks", testStaffLinks},
+		// Telegram send queue (issue #7).
+		{"OutgoingEnqueue", testOutgoingEnqueue},
+		{"OutgoingClaim", testOutgoingClaim},
+		{"OutgoingExpire", testOutgoingExpire},
+		{"OutgoingPrune", testOutgoingPrune},
+		{"OutgoingConcurrentClaim", testOutgoingConcurrentClaim},
+		{"Leases", testLeases},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

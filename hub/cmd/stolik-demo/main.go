@@ -131,6 +131,10 @@ func (d *demo) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	bot, err := d.botNote(ctx, venues)
+	if err != nil {
+		return err
+	}
 
 	hubProc, err := start(d.hubBin, d.hubEnv, filepath.Join(d.dir, "hub.log"), "serve")
 	if err != nil {
@@ -165,9 +169,9 @@ func (d *demo) run(ctx context.Context) error {
 The hub is up at %[1]s. Look at:
   %[1]s/api/v1/agents                 every agent: connected, backlog, RMS health
   %[1]s/api/v1/venues/%[2]s/state   «%[3]s» as the hub mirrors it
-Logs are in %[4]s/. Press Ctrl-C to stop everything.
+%[5]sLogs are in %[4]s/. Press Ctrl-C to stop everything.
 
-`, d.base, venues[0].id, iiko.venue, d.dir)
+`, d.base, venues[0].id, iiko.venue, d.dir, bot)
 	}
 
 	var watch []*watched

@@ -9,6 +9,7 @@ import (
 	"github.com/stolik/stolik/hub/alert"
 	"github.com/stolik/stolik/hub/config"
 	"github.com/stolik/stolik/hub/metrics"
+	"github.com/stolik/stolik/hub/telegram/sendqueue"
 )
 
 // expiryCounter is the store as the command expiry job sees it: the
@@ -26,15 +27,19 @@ func (s expiryCounter) ExpireCommands(ctx context.Context, now time.Time) (
 	return expired, err
 }
 
-// newAlerts returns the evaluator of support alerts about agents.
-func newAlerts(store hub.Store, c config.Alerts, log *slog.Logger) *alert.Evaluator {
-	// TODO(#8): send to the support chat (c.ChatID) through the Telegram
-	// bot's send queue once it exists; until then alerts are logged.
-	if c.ChatID != 0 {
-		log.Warn("alerts.chat_id is set but the Telegram send queue is not wired yet; "+
+// newAlerts returns the evaluator of support alerts about agents. They go
+// to the support chat through the Telegram send queue when there is one
+// and alerts.chat_id is set; else to the log.
+func newAlerts(store hub.Store, c config.Alerts, queue *sendqueue.Queue,
+	log *slog.Logger) *alert.Evaluator {
+	var n alert.Notifier = alert.LogNotifier{Log: log}
+	switch {
+	case queue != nil && c.ChatID != 0:
+		n = chatNotifier{queue: queue, chatID: c.ChatID}
+	case c.ChatID != 0:
+		log.Warn("alerts.chat_id is set but the Telegram bot is off (no token); "+
 			"alerts go to this log", "chat_id", c.ChatID)
 	}
-	n := alert.LogNotifier{Log: log}
 	log.Info("support alerts", "to", c.String(), "offline_after", c.OfflineAfter,
 		"unhealthy_after", c.UnhealthyAfter, "cooldown", c.Cooldown)
 	cooldown := c.Cooldown
@@ -44,4 +49,17 @@ func newAlerts(store hub.Store, c config.Alerts, log *slog.Logger) *alert.Evalua
 	return alert.New(store, n, alert.Options{OfflineAfter: c.OfflineAfter,
 		UnhealthyAfter: c.UnhealthyAfter, Cooldown: cooldown, Interval: c.Interval,
 		SummaryOver: c.SummaryOver, Logger: log})
+}
+
+// chatNotifier sends alerts to the support chat through the send queue,
+// whose keys make each alert go out at most once.
+type chatNotifier struct {
+	queue  *sendqueue.Queue
+	chatID int64
+}
+
+// Notify enqueues text for the support chat under key.
+func (n chatNotifier) Notify(ctx context.Context, key, text string) error {
+	return n.queue.Enqueue(ctx, sendqueue.Message{Key: "alert/" + key, ChatID: n.chatID,
+		Text: text})
 }

@@ -39,6 +39,7 @@ const usage = `usage:
   stolik-hub enroll --venue NAME [--time-zone ZONE] [--ttl 72h] [--config FILE]
   stolik-hub apikey add --venue NAME_OR_ID[,...] --name TEXT [--config FILE]
   stolik-hub webhook --venue NAME_OR_ID [--config FILE]
+  stolik-hub telegram link --venue NAME_OR_ID [--ttl 24h] [--config FILE]
   stolik-hub migrate [--config FILE]
   stolik-hub version`
 
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return apiKeyAdd(ctx, args[2:], stdout)
 	case "webhook":
 		return webhookCmd(ctx, args[1:], stdout)
+	case "telegram":
+		return telegramCmd(ctx, args[1:], stdout)
 	case "migrate":
 		c, _, err := loadConfig("migrate", args[1:], nil)
 		if err != nil {
@@ -175,8 +178,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			Window:       c.Agents.Window,
 		},
 	})
+	hook := &botHook{}
 	bookingDesk := desk.New(store, gw, desk.Options{Logger: log.With("component", "desk"),
-		Replica: replica})
+		Replica: replica, OnChange: hook.changed})
 	follow = newBookings(bookingDesk, log.With("component", "desk"))
 	go follow.run(bg)
 	api := web.New(store, gw, log.With("component", "api"))
@@ -213,9 +217,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	for kind, h := range bookingDesk.Handlers() {
 		jobs.Handle(kind, h)
 	}
-	alerts := newAlerts(store, c.Alerts, log.With("component", "alert"))
+	queue := newSendQueue(c, store, replica, log)
+	alerts := newAlerts(store, c.Alerts, queue, log.With("component", "alert"))
 	jobs.Handle(alert.JobEvaluate, alerts.Run)
 	if err := alerts.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	if err := startTelegram(bg, c, store, bookingDesk, queue, hook, mux, jobs, replica,
+		log); err != nil {
 		ln.Close()
 		return err
 	}

@@ -23,6 +23,9 @@
 //	jobs/<id>, job_times/<run at,id>  jobs with their lease, by RunAt
 //	enrollments/<code hash>           enrollment codes, used or not
 //
+// Schema 5 adds the dashboard's users/<id> (with user_emails/<email> to
+// id), sessions/<id hash> and samples/<agent>/<minute> (see accounts.go).
+//
 // Times in keys are 12 bytes that sort like the times (see timeKey), so a
 // cursor walks a venue's bookings in start order. Every index is written in
 // the transaction that writes what it indexes.
@@ -62,7 +65,7 @@ import (
 
 // SchemaVersion is the newest layout this build reads and writes. Open
 // migrates an older file to it and refuses a newer one.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 var _ hub.Store = (*Store)(nil)
 
@@ -97,6 +100,12 @@ var (
 	bucketAPIKeyHashes  = []byte("api_key_hashes") // hash -> id
 	bucketTurns         = []byte("turns")          // venue -> closed at, order id -> duration
 
+	// Schema 5: the dashboard.
+	bucketUsers      = []byte("users")       // id -> user with its password hash
+	bucketUserEmails = []byte("user_emails") // email -> id
+	bucketSessions   = []byte("sessions")    // id hash -> session
+	bucketSamples    = []byte("samples")     // agent -> minute -> sample
+
 	keySchema = []byte("schema_version")
 )
 
@@ -124,6 +133,10 @@ var migrations = []func(tx *bbolt.Tx) error{
 	// 3 → 4: how long closed orders were open, per venue.
 	func(tx *bbolt.Tx) error {
 		return createBuckets(tx, bucketTurns)
+	},
+	// 4 → 5: dashboard accounts, sessions and agent samples.
+	func(tx *bbolt.Tx) error {
+		return createBuckets(tx, bucketUsers, bucketUserEmails, bucketSessions, bucketSamples)
 	},
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -35,6 +36,10 @@ type Config struct {
 	Agents   Agents   `yaml:"agents"`
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// PublicURL is the hub's address as browsers and agents see it, such
+	// as https://hub.example.ru; an https URL makes the dashboard's
+	// session cookies Secure when TLS ends at a proxy.
+	PublicURL string `yaml:"public_url"`
 }
 
 // Database tunes the PostgreSQL store.
@@ -108,7 +113,8 @@ func Load(path string) (Config, error) {
 }
 
 // ApplyEnv overrides c with STOLIK_LISTEN, STOLIK_DATA_DIR,
-// STOLIK_DATABASE_URL, STOLIK_LOG_LEVEL and STOLIK_REPLICA where set.
+// STOLIK_DATABASE_URL, STOLIK_LOG_LEVEL, STOLIK_REPLICA and
+// STOLIK_PUBLIC_URL where set.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	if v, ok := lookup("STOLIK_LISTEN"); ok {
 		c.Listen = v
@@ -125,6 +131,9 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	if v, ok := lookup("STOLIK_REPLICA"); ok {
 		c.Replica = v
 	}
+	if v, ok := lookup("STOLIK_PUBLIC_URL"); ok {
+		c.PublicURL = v
+	}
 }
 
 // Validate checks c and returns every problem found, joined.
@@ -135,6 +144,11 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen", "%q is not host:port, e.g. 127.0.0.1:8080", c.Listen)
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") &&
+		!strings.HasPrefix(c.PublicURL, "http://") {
+		bad("public_url", "%q: give the whole address, such as https://hub.example.ru",
+			c.PublicURL)
 	}
 	if c.DatabaseURL == "" && c.DataDir == "" {
 		bad("data_dir", "is empty; name a directory for the embedded store or set database_url")

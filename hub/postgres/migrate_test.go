@@ -53,10 +53,11 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("migrate a fresh database: %d to %d, %v; want 0 to %d", from, to, err, known)
 	}
 	want := []string{
-		"agents", "api_key_venues", "api_keys", "booking_events", "booking_tables", "bookings", "commands", "enrollments",
+		"agent_samples", "agents", "api_key_venues", "api_keys", "booking_events",
+		"booking_tables", "bookings", "commands", "enrollments",
 		"goose_db_version", "guests", "jobs", "mirror_halls", "mirror_orders",
-		"mirror_reservations", "mirror_tables", "order_turns", "table_groups",
-		"table_settings", "venues",
+		"mirror_reservations", "mirror_tables", "order_turns", "sessions", "table_groups",
+		"table_settings", "user_venues", "users", "venues",
 	}
 	conn := connect(t, url)
 	if d := cmp.Diff(tables(t, conn), want); d != "" {

@@ -113,6 +113,11 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"APIKeys", testAPIKeys},
 		{"LearnedTurnTime", testLearnedTurnTime},
 		{"EnrollmentRace", testEnrollmentRace},
+		{"SupportAPIKey", testSupportAPIKey},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"AgentSamples", testAgentSamples},
+		{"RecentCommands", testRecentCommands},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

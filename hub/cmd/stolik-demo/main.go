@@ -7,6 +7,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -61,6 +62,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	key, err := hubLines(ctx, hubBin, hubEnv, "apikey", "add", "--role", "support",
+		"--name", "demo")
+	if err != nil {
+		return fmt.Errorf("make the demo's support key: %w", err)
+	}
+	supportKey = key["key"]
+	password := rand.Text()
+	if _, err := hubLines(ctx, hubBin, append(hubEnv, "STOLIK_USER_PASSWORD="+password),
+		"user", "add", "--email", "demo@stolik.local", "--role", "support"); err != nil {
+		return fmt.Errorf("make the demo's dashboard account: %w", err)
+	}
 	agentCfg := filepath.Join(*dir, "agent.yaml")
 	cfg := fmt.Sprintf(`version: 1
 hub:
@@ -94,12 +106,36 @@ connector:
 
 	fmt.Fprintf(out, `
 The hub is up. Look at:
-  %[1]s/api/v1/agents                      every agent, connected or not, its backlog
+  %[1]s/fleet      the dashboard: sign in as demo@stolik.local, password %[4]s
+  %[1]s/api/v1/agents                      every agent (header Authorization: Bearer %[5]s)
   %[1]s/api/v1/venues/%[2]s/state   the restaurant as the hub mirrors it
 Logs: %[3]s/hub.log and %[3]s/agent.log. Press Ctrl-C to stop.
 
-`, base, cred["venue_id"], *dir)
+`, base, cred["venue_id"], *dir, password, supportKey)
 	return narrate(ctx, out, base, cred["venue_id"])
+}
+
+// supportKey is the demo's support API key, sent by getJSON.
+var supportKey string
+
+// hubLines runs a stolik-hub command and returns the "key: value" lines it
+// printed.
+func hubLines(ctx context.Context, hubBin string, env []string, args ...string) (
+	map[string]string, error) {
+	cmd := exec.CommandContext(ctx, hubBin, args...)
+	cmd.Env = env
+	outb, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("stolik-hub %s: %w", args[0], err)
+	}
+	kv := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(string(outb)))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ": "); ok && !strings.HasPrefix(k, "#") {
+			kv[k] = strings.TrimSpace(v)
+		}
+	}
+	return kv, nil
 }
 
 // addAgent registers the demo venue and agent and returns the credential
@@ -227,7 +263,12 @@ func narrate(ctx context.Context, out io.Writer, base, venueID string) error {
 
 func getJSON(url string, v any) error {
 	c := http.Client{Timeout: 2 * time.Second}
-	r, err := c.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+supportKey)
+	r, err := c.Do(req)
 	if err != nil {
 		return err
 	}

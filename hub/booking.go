@@ -246,9 +246,13 @@ type APIKey struct {
 	VenueIDs  []string   `json:"venue_ids"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// Role RoleSupport makes a support key: every venue, and the support
+	// API (agents, venue state, resync); it has no VenueIDs. Empty for a
+	// venue key.
+	Role Role `json:"role,omitempty"`
 }
 
 // Allows reports whether the key may act for venueID.
 func (k APIKey) Allows(venueID string) bool {
-	return k.RevokedAt == nil && slices.Contains(k.VenueIDs, venueID)
+	return k.RevokedAt == nil && (k.Role == RoleSupport || slices.Contains(k.VenueIDs, venueID))
 }

@@ -248,13 +248,50 @@ type Store interface {
 
 	// CreateAPIKey stores a key; ErrExists if its id or hash is taken,
 	// ErrNotFound if one of its venues does not exist, ErrInvalid without
-	// venues or hash.
+	// hash, or without venues unless its Role is RoleSupport (which takes
+	// none), or with another role.
 	CreateAPIKey(ctx context.Context, k APIKey) error
 	// APIKeyByHash returns the key with this hash, revoked or not, its
 	// venues sorted.
 	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)
 	// RevokeAPIKey marks a key revoked; revoking twice keeps the first time.
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+
+	// Dashboard: accounts, sessions and agent history.
+
+	// CreateUser stores a dashboard account (Validate); ErrExists if its
+	// id or email is taken, ErrNotFound if one of its venues does not
+	// exist.
+	CreateUser(ctx context.Context, u User) error
+	// UserByEmail finds an account by its (normalized) email.
+	UserByEmail(ctx context.Context, email string) (User, error)
+	// User returns an account, its venues sorted.
+	User(ctx context.Context, id string) (User, error)
+	// CreateSession stores a session; ErrNotFound for an unknown user,
+	// ErrExists if its id hash is taken.
+	CreateSession(ctx context.Context, s Session) error
+	// Session returns the session with this id hash; one whose Expires is
+	// not after now is ErrNotFound, like an unknown one.
+	Session(ctx context.Context, idHash []byte, now time.Time) (Session, error)
+	// DeleteSession ends a session (sign out); a missing one is not an
+	// error.
+	DeleteSession(ctx context.Context, idHash []byte) error
+	// DeleteExpiredSessions removes sessions whose Expires is not after
+	// now and returns how many.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+	// RecordAgentSamples stores one sample per agent and minute; a sample
+	// for a minute already kept replaces it. Samples of unknown agents
+	// are skipped.
+	RecordAgentSamples(ctx context.Context, samples []AgentSample) error
+	// AgentSamples lists an agent's samples from from on, oldest first;
+	// an unknown agent has none (no error).
+	AgentSamples(ctx context.Context, agentID string, from time.Time) ([]AgentSample, error)
+	// PruneAgentSamples removes every sample of a minute before before.
+	PruneAgentSamples(ctx context.Context, before time.Time) error
+	// RecentCommands lists an agent's commands, newest first (CreatedAt,
+	// then id descending), at most limit (0: all); an unknown agent has
+	// none (no error).
+	RecentCommands(ctx context.Context, agentID string, limit int) ([]Command, error)
 
 	Close() error
 

@@ -18,7 +18,12 @@ type Executor struct {
 	log    Log
 	poller *Poller
 	logger *slog.Logger
+	// logFile is the agent's log, read by a logs command; "" when unset.
+	logFile string
 }
+
+// SetLogFile names the log file a logs command reads.
+func (e *Executor) SetLogFile(path string) { e.logFile = path }
 
 // NewExecutor returns an executor for conn. After a command changed the
 // RMS, it pokes poller so the change reaches the hub without waiting.
@@ -43,6 +48,17 @@ func (e *Executor) Run(ctx context.Context, c wire.Command) wire.Result {
 		body, err = e.create(ctx, c)
 	case wire.CommandCancelReservation:
 		err = e.cancel(ctx, c)
+	case wire.CommandLogs:
+		// Reading the log changes nothing in the RMS: no poke.
+		r := wire.Result{CommandID: c.ID}
+		res, err := e.logs(c)
+		if err != nil {
+			r.Code, r.Message = resultCode(err), err.Error()
+			return r
+		}
+		r.OK = true
+		r.Body, _ = json.Marshal(res)
+		return r
 	default:
 		err = fmt.Errorf("%w: command %q", agent.ErrUnsupported, c.Kind)
 	}

@@ -54,6 +54,7 @@ func Run(ctx context.Context, c config.Config, version string, log *slog.Logger)
 	}
 	poller := NewPoller(conn, ob, c.PollInterval, log.With("component", "poller"))
 	exec := NewExecutor(conn, ob, poller, log.With("component", "executor"))
+	exec.SetLogFile(filepath.Join(c.DataDir, LogFile))
 
 	up, err := uplink.New(uplink.Config{
 		URLs:    c.Hub.URLs,

@@ -20,9 +20,8 @@ type apiKeyRecord struct {
 
 // CreateAPIKey implements hub.Store.
 func (s *Store) CreateAPIKey(ctx context.Context, k hub.APIKey) error {
-	if k.ID == "" || len(k.KeyHash) == 0 || len(k.VenueIDs) == 0 {
-		return fmt.Errorf("create api key %q: %w: id, hash and venues are required", k.ID,
-			hub.ErrInvalid)
+	if err := hub.ValidateAPIKey(k); err != nil {
+		return fmt.Errorf("create api key %q: %w", k.ID, err)
 	}
 	k.VenueIDs = slices.Compact(slices.Sorted(slices.Values(k.VenueIDs)))
 	err := s.update(ctx, func(tx *bbolt.Tx) error {

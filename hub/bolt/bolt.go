@@ -28,6 +28,8 @@
 // Schema 5 adds the Telegram send queue: sendqueue/<key> (hub.Outgoing),
 // sendqueue_pending/<seq> not before,key (pending messages in queue order),
 // sendqueue_sending/<key> (claimed messages), leases/<name>.
+// Schema 6 adds the dashboard's users/<id> (with user_emails/<email> to
+// id), sessions/<id hash> and samples/<agent>/<minute> (see accounts.go).
 //
 // Times in keys are 12 bytes that sort like the times (see timeKey), so a
 // cursor walks a venue's bookings in start order. Every index is written in
@@ -68,7 +70,7 @@ import (
 
 // SchemaVersion is the newest layout this build reads and writes. Open
 // migrates an older file to it and refuses a newer one.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 var _ hub.Store = (*Store)(nil)
 
@@ -108,6 +110,11 @@ var (
 	bucketSendPending = []byte("sendqueue_pending") // seq -> not before, key
 	bucketSendSending = []byte("sendqueue_sending") // key -> nil, sending only
 	bucketLeases      = []byte("leases")            // name -> holder, until
+	// Schema 6: the dashboard.
+	bucketUsers      = []byte("users")       // id -> user with its password hash
+	bucketUserEmails = []byte("user_emails") // email -> id
+	bucketSessions   = []byte("sessions")    // id hash -> session
+	bucketSamples    = []byte("samples")     // agent -> minute -> sample
 
 	keySchema = []byte("schema_version")
 )
@@ -141,6 +148,10 @@ var migrations = []func(tx *bbolt.Tx) error{
 	func(tx *bbolt.Tx) error {
 		return createBuckets(tx, bucketSendQueue, bucketSendPending, bucketSendSending,
 			bucketLeases)
+	},
+	// 5 → 6: dashboard accounts, sessions and agent samples.
+	func(tx *bbolt.Tx) error {
+		return createBuckets(tx, bucketUsers, bucketUserEmails, bucketSessions, bucketSamples)
 	},
 }
 

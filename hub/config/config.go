@@ -48,6 +48,10 @@ type Config struct {
 	PosterAppSecret string `yaml:"poster_app_secret"`
 	// Telegram configures the bot; it runs when Token is set.
 	Telegram Telegram `yaml:"telegram"`
+	// PublicURL is the hub's address as browsers and agents see it, such
+	// as https://hub.example.ru; an https URL makes the dashboard's
+	// session cookies Secure when TLS ends at a proxy.
+	PublicURL string `yaml:"public_url"`
 }
 
 // minWebhookSecret is the shortest webhook secret accepted, in bytes.
@@ -159,7 +163,7 @@ func Load(path string) (Config, error) {
 }
 
 // ApplyEnv overrides c with STOLIK_LISTEN, STOLIK_DATA_DIR,
-// STOLIK_DATABASE_URL, STOLIK_LOG_LEVEL, STOLIK_REPLICA,
+// STOLIK_DATABASE_URL, STOLIK_LOG_LEVEL, STOLIK_REPLICA, STOLIK_PUBLIC_URL,
 // STOLIK_WEBHOOK_SECRET, STOLIK_POSTER_APP_SECRET, STOLIK_TELEGRAM_TOKEN and
 // STOLIK_TELEGRAM_WEBHOOK_SECRET where set.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
@@ -190,6 +194,9 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	if v, ok := lookup("STOLIK_TELEGRAM_WEBHOOK_SECRET"); ok {
 		c.Telegram.WebhookSecret = v
 	}
+	if v, ok := lookup("STOLIK_PUBLIC_URL"); ok {
+		c.PublicURL = v
+	}
 }
 
 // Validate checks c and returns every problem found, joined.
@@ -200,6 +207,11 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen", "%q is not host:port, e.g. 127.0.0.1:8080", c.Listen)
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") &&
+		!strings.HasPrefix(c.PublicURL, "http://") {
+		bad("public_url", "%q: give the whole address, such as https://hub.example.ru",
+			c.PublicURL)
 	}
 	if c.DatabaseURL == "" && c.DataDir == "" {
 		bad("data_dir", "is empty; name a directory for the embedded store or set database_url")

@@ -131,6 +131,8 @@ type hubEnv struct {
 	log  string
 	// config is a hub config file, or "" for none.
 	config string
+	// key is a support API key, made before the hub first starts.
+	key string
 }
 
 // newHub prepares a hub; yaml, if not empty, is its config file.
@@ -193,9 +195,35 @@ func (h *hubEnv) addAgent(venue string) credential {
 	return c
 }
 
+// supportKey makes a support API key with stolik-hub apikey add (while
+// the hub is stopped, as the embedded store needs).
+func (h *hubEnv) supportKey() {
+	h.t.Helper()
+	cmd := exec.Command(bins.hub, h.args("apikey", "add", "--role", "support",
+		"--name", "e2e")...)
+	cmd.Env = append(os.Environ(), h.env()...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		h.t.Fatalf("apikey add: %v: %s", err, stderr.String())
+	}
+	for line := range strings.SplitSeq(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "key: "); ok {
+			h.key = v
+		}
+	}
+	if h.key == "" {
+		h.t.Fatalf("apikey add printed %q", out)
+	}
+}
+
 // start runs the hub and waits until it answers /healthz.
 func (h *hubEnv) start() *proc {
 	h.t.Helper()
+	if h.key == "" {
+		h.supportKey()
+	}
 	p := startProc(h.t, "hub", h.log, h.env(), bins.hub, h.args("serve")...)
 	waitFor(h.t, 20*time.Second, "hub healthy", func() bool {
 		if p.exited() {
@@ -224,19 +252,26 @@ type agentView struct {
 
 func (h *hubEnv) agent(id string) (agentView, error) {
 	var v agentView
-	err := getJSON(h.url()+"/api/v1/agents/"+id, &v)
+	err := h.getJSON("/api/v1/agents/"+id, &v)
 	return v, err
 }
 
 func (h *hubEnv) state(venueID string) (hub.VenueState, error) {
 	var s hub.VenueState
-	err := getJSON(h.url()+"/api/v1/venues/"+venueID+"/state", &s)
+	err := h.getJSON("/api/v1/venues/"+venueID+"/state", &s)
 	return s, err
 }
 
-func getJSON(url string, v any) error {
+// getJSON reads a support API path with the hub's support key.
+func (h *hubEnv) getJSON(path string, v any) error {
 	c := http.Client{Timeout: 5 * time.Second}
-	r, err := c.Get(url)
+	url := h.url() + path
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+h.key)
+	r, err := c.Do(req)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,13 @@ import (
 // the command's id.
 func (h *hubEnv) resync(t *testing.T, agentID string) string {
 	t.Helper()
-	r, err := http.Post(h.url()+"/api/v1/agents/"+agentID+"/resync", "", nil)
+	req, err := http.NewRequest(http.MethodPost, h.url()+"/api/v1/agents/"+agentID+"/resync",
+		nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+h.key)
+	r, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +35,7 @@ func (h *hubEnv) resync(t *testing.T, agentID string) string {
 func (h *hubEnv) command(t *testing.T, id string) hub.Command {
 	t.Helper()
 	var c hub.Command
-	if err := getJSON(h.url()+"/api/v1/commands/"+id, &c); err != nil {
+	if err := h.getJSON("/api/v1/commands/"+id, &c); err != nil {
 		t.Fatal(err)
 	}
 	return c

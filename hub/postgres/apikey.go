@@ -13,13 +13,12 @@ import (
 
 // CreateAPIKey implements hub.Store.
 func (s *Store) CreateAPIKey(ctx context.Context, k hub.APIKey) error {
-	if k.ID == "" || len(k.KeyHash) == 0 || len(k.VenueIDs) == 0 {
-		return fmt.Errorf("create api key %q: %w: id, hash and venues are required", k.ID,
-			hub.ErrInvalid)
+	if err := hub.ValidateAPIKey(k); err != nil {
+		return fmt.Errorf("create api key %q: %w", k.ID, err)
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO api_keys (id, name, key_hash, created_at)
-			VALUES ($1, $2, $3, $4)`, k.ID, k.Name, k.KeyHash, k.CreatedAt); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO api_keys (id, name, key_hash, created_at, role)
+			VALUES ($1, $2, $3, $4, $5)`, k.ID, k.Name, k.KeyHash, k.CreatedAt, k.Role); err != nil {
 			return classify(err)
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO api_key_venues (key_id, venue_id)
@@ -35,12 +34,12 @@ func (s *Store) CreateAPIKey(ctx context.Context, k hub.APIKey) error {
 // APIKeyByHash implements hub.Store.
 func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (hub.APIKey, error) {
 	var k hub.APIKey
-	err := s.pool.QueryRow(ctx, `SELECT k.id, k.name, k.key_hash, k.created_at, k.revoked_at,
+	err := s.pool.QueryRow(ctx, `SELECT k.id, k.name, k.key_hash, k.created_at, k.revoked_at, k.role,
 			coalesce(array_agg(v.venue_id ORDER BY v.venue_id)
 				FILTER (WHERE v.venue_id IS NOT NULL), '{}')
 		FROM api_keys k LEFT JOIN api_key_venues v ON v.key_id = k.id
 		WHERE k.key_hash = $1 GROUP BY k.id`, hash).
-		Scan(&k.ID, &k.Name, &k.KeyHash, &k.CreatedAt, &k.RevokedAt, &k.VenueIDs)
+		Scan(&k.ID, &k.Name, &k.KeyHash, &k.CreatedAt, &k.RevokedAt, &k.Role, &k.VenueIDs)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.APIKey{}, fmt.Errorf("api key: %w", hub.ErrNotFound)
 	}

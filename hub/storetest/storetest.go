@@ -128,6 +128,11 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"OutgoingPrune", testOutgoingPrune},
 		{"OutgoingConcurrentClaim", testOutgoingConcurrentClaim},
 		{"Leases", testLeases},
+		{"SupportAPIKey", testSupportAPIKey},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"AgentSamples", testAgentSamples},
+		{"RecentCommands", testRecentCommands},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

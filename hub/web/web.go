@@ -1,9 +1,19 @@
 // Package web serves the hub's HTTP API: health, the fleet of agents, the
 // mirrored state of each venue and, under /api/v1/venues/{id}/... and
-// /api/v1/bookings/..., table bookings. Later the dashboard lives here too.
+// /api/v1/bookings/..., table bookings; and the support dashboard (see
+// dashboard.go): server-rendered pages for support and venue staff.
 // GET /api/v1/openapi.json serves the OpenAPI 3 document of the API.
 // POST /hooks/iiko/{venue} takes iiko's webhooks (see SetWebhookSecret),
 // POST /hooks/poster/{venue} Poster's (see SetPosterSecret).
+//
+// # Support API
+//
+// /api/v1/agents..., /api/v1/commands/{id}, /api/v1/venues and
+// /api/v1/venues/{id}/state need a dashboard session (its cookie; unsafe
+// methods also the header X-CSRF-Token) or an API key: a support key
+// (stolik-hub apikey add --role support) sees every venue, a staff
+// account or venue key only its venues (403 for others; agent lists are
+// filtered).
 //
 // Responses are JSON. Errors are {"error": "..."} with a status code that
 // says whose fault it was: 4xx for the caller, 5xx for the hub.
@@ -37,7 +47,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/stolik/stolik/hub"
 	"github.com/stolik/stolik/hub/desk"
@@ -61,18 +74,55 @@ type Server struct {
 	// posterSecret checks Poster's webhook signatures; empty turns them
 	// off.
 	posterSecret string
+	opts   Options
+	logins *loginLimiter
+	// samples remembers what the sampler saw last of each agent.
+	samples *sampler
+	// dummyHash is compared against for an unknown email; made on first
+	// use.
+	dummyHash func() []byte
+}
+
+// Options configure the dashboard. Zero values take the defaults.
+type Options struct {
+	// PublicURL is the hub's address as browsers see it; an https URL
+	// makes session cookies Secure even when TLS ends at a proxy.
+	PublicURL string
+	// SessionTTL is how long a sign-in lasts; default DefaultSessionTTL.
+	SessionTTL time.Duration
+	// BcryptCost is the cost of the hash a sign-in with an unknown email
+	// is checked against, so that it takes as long as a wrong password;
+	// default DefaultBcryptCost (the cost accounts are made with).
+	BcryptCost int
+}
+
+// SetOptions configures the dashboard; call it before serving.
+func (s *Server) SetOptions(o Options) {
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = DefaultSessionTTL
+	}
+	if o.BcryptCost == 0 {
+		o.BcryptCost = DefaultBcryptCost
+	}
+	s.opts = o
+	s.dummyHash = sync.OnceValue(func() []byte {
+		h, _ := bcrypt.GenerateFromPassword([]byte("stolik-no-such-user"), o.BcryptCost)
+		return h
+	})
 }
 
 // New returns the API over store. fleet says which agents are connected.
 func New(store hub.Store, fleet hub.Fleet, log *slog.Logger) *Server {
-	s := &Server{store: store, fleet: fleet, log: log, mux: http.NewServeMux(), now: time.Now}
+	s := &Server{store: store, fleet: fleet, log: log, mux: http.NewServeMux(), now: time.Now,
+		logins: newLoginLimiter(), samples: newSampler()}
+	s.SetOptions(Options{})
 	s.mux.HandleFunc("GET /healthz", s.health)
-	s.mux.HandleFunc("GET /api/v1/agents", s.agents)
-	s.mux.HandleFunc("GET /api/v1/agents/{id}", s.agent)
-	s.mux.HandleFunc("POST /api/v1/agents/{id}/resync", s.resync)
-	s.mux.HandleFunc("GET /api/v1/commands/{id}", s.command)
-	s.mux.HandleFunc("GET /api/v1/venues", s.venues)
-	s.mux.HandleFunc("GET /api/v1/venues/{id}/state", s.venueState)
+	s.mux.HandleFunc("GET /api/v1/agents", s.supportAPI(s.agents))
+	s.mux.HandleFunc("GET /api/v1/agents/{id}", s.supportAPI(s.agent))
+	s.mux.HandleFunc("POST /api/v1/agents/{id}/resync", s.supportAPI(s.resync))
+	s.mux.HandleFunc("GET /api/v1/commands/{id}", s.supportAPI(s.command))
+	s.mux.HandleFunc("GET /api/v1/venues", s.supportAPI(s.venues))
+	s.mux.HandleFunc("GET /api/v1/venues/{id}/state", s.supportAPI(s.venueState))
 	s.mux.HandleFunc("POST /api/v1/enroll", s.enroll)
 	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openapi)
 	s.mux.HandleFunc("GET /api/v1/venues/{id}", s.getVenue)
@@ -92,6 +142,7 @@ func New(store hub.Store, fleet hub.Fleet, log *slog.Logger) *Server {
 	s.mux.HandleFunc("DELETE /api/v1/venues/{id}/groups/{group}", s.deleteGroup)
 	s.mux.HandleFunc("POST /hooks/iiko/{venue}", s.iikoHook)
 	s.mux.HandleFunc("POST /hooks/poster/{venue}", s.posterHook)
+	s.dashboardRoutes()
 	return s
 }
 
@@ -160,7 +211,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (s *Server) agents(w http.ResponseWriter, r *http.Request) {
+func (s *Server) agents(w http.ResponseWriter, r *http.Request, p principal) {
 	agents, err := s.store.Agents(r.Context())
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "list agents", err)
@@ -173,15 +224,16 @@ func (s *Server) agents(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]AgentView, 0, len(agents))
 	for _, a := range agents {
-		out = append(out, s.view(a, names))
+		if p.allows(a.VenueID) {
+			out = append(out, s.view(a, names))
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) agent(w http.ResponseWriter, r *http.Request) {
-	a, err := s.store.Agent(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.storeError(w, r, "agent", err)
+func (s *Server) agent(w http.ResponseWriter, r *http.Request, p principal) {
+	a, ok := s.agentFor(w, r, p)
+	if !ok {
 		return
 	}
 	names, err := s.venueNames(r.Context())
@@ -193,52 +245,97 @@ func (s *Server) agent(w http.ResponseWriter, r *http.Request) {
 }
 
 // resync asks an agent to send its whole state again.
-func (s *Server) resync(w http.ResponseWriter, r *http.Request) {
-	a, err := s.store.Agent(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.storeError(w, r, "agent", err)
+func (s *Server) resync(w http.ResponseWriter, r *http.Request, p principal) {
+	a, ok := s.agentFor(w, r, p)
+	if !ok {
 		return
 	}
-	now := s.now().UTC()
-	c := hub.Command{
-		ID: hub.NewID("cmd"), AgentID: a.ID, Kind: wire.CommandResync,
-		CreatedAt: now, Expires: now.Add(time.Hour), State: hub.CommandPending,
-	}
-	if err := s.store.EnqueueCommand(r.Context(), c); err != nil {
+	c, err := s.sendCommand(r.Context(), a.ID, wire.CommandResync, nil)
+	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "enqueue command", err)
 		return
 	}
-	if err := s.store.ScheduleJob(r.Context(), hub.CommandExpiryJob(c)); err != nil {
+	writeJSON(w, http.StatusAccepted, c)
+}
+
+// agentFor loads the agent in the path: 404 if unknown, 403 if p may not
+// see its venue.
+func (s *Server) agentFor(w http.ResponseWriter, r *http.Request, p principal) (hub.Agent,
+	bool) {
+	a, err := s.store.Agent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.storeError(w, r, "agent", err)
+		return a, false
+	}
+	if !p.allows(a.VenueID) {
+		writeJSON(w, http.StatusForbidden, errorBody{Error: "you may not see agent " + a.ID})
+		return a, false
+	}
+	return a, true
+}
+
+// sendCommand stores a command for an agent, valid for an hour, schedules
+// its expiry and wakes the agent's connection.
+func (s *Server) sendCommand(ctx context.Context, agentID string, kind wire.CommandKind,
+	body []byte) (hub.Command, error) {
+	now := s.now().UTC()
+	c := hub.Command{
+		ID: hub.NewID("cmd"), AgentID: agentID, Kind: kind, Body: body,
+		CreatedAt: now, Expires: now.Add(time.Hour), State: hub.CommandPending,
+	}
+	if err := s.store.EnqueueCommand(ctx, c); err != nil {
+		return c, err
+	}
+	if err := s.store.ScheduleJob(ctx, hub.CommandExpiryJob(c)); err != nil {
 		// The command stays pending past its expiry until another expiry
 		// job sweeps it; the agent refuses it as expired anyway.
 		s.log.Warn("schedule command expiry", "command", c.ID, "err", err)
 	}
-	s.fleet.Poke(a.ID)
-	writeJSON(w, http.StatusAccepted, c)
+	s.fleet.Poke(agentID)
+	return c, nil
 }
 
-func (s *Server) command(w http.ResponseWriter, r *http.Request) {
+func (s *Server) command(w http.ResponseWriter, r *http.Request, p principal) {
 	c, err := s.store.Command(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.storeError(w, r, "command", err)
 		return
 	}
+	a, err := s.store.Agent(r.Context(), c.AgentID)
+	if err != nil {
+		s.storeError(w, r, "agent", err)
+		return
+	}
+	if !p.allows(a.VenueID) {
+		writeJSON(w, http.StatusForbidden, errorBody{Error: "you may not see command " + c.ID})
+		return
+	}
 	writeJSON(w, http.StatusOK, c)
 }
 
-func (s *Server) venues(w http.ResponseWriter, r *http.Request) {
+func (s *Server) venues(w http.ResponseWriter, r *http.Request, p principal) {
 	vs, err := s.store.Venues(r.Context())
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "list venues", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, vs)
+	out := make([]hub.Venue, 0, len(vs))
+	for _, v := range vs {
+		if p.allows(v.ID) {
+			out = append(out, v)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) venueState(w http.ResponseWriter, r *http.Request) {
+func (s *Server) venueState(w http.ResponseWriter, r *http.Request, p principal) {
 	id := r.PathValue("id")
 	if _, err := s.store.Venue(r.Context(), id); err != nil {
 		s.storeError(w, r, "venue", err)
+		return
+	}
+	if !p.allows(id) {
+		writeJSON(w, http.StatusForbidden, errorBody{Error: "you may not see venue " + id})
 		return
 	}
 	st, err := s.store.VenueState(r.Context(), id)

@@ -50,6 +50,8 @@ func setup(t *testing.T) (*httptest.Server, hub.Store, *fleet) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	must(t, st.CreateAPIKey(ctx, hub.APIKey{ID: "key_support", Name: "tests",
+		KeyHash: hub.HashSecret(supportKey), Role: hub.RoleSupport, CreatedAt: now}))
 	f := &fleet{}
 	srv := httptest.NewServer(web.New(st, f, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(srv.Close)
@@ -63,9 +65,15 @@ func must(t *testing.T, err error) {
 	}
 }
 
+// supportKey is the support API key setup makes; get sends it.
+const supportKey = "sk_support_for_tests"
+
 func get(t *testing.T, url string, want int, v any) {
 	t.Helper()
-	r, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	must(t, err)
+	req.Header.Set("Authorization", "Bearer "+supportKey)
+	r, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +131,10 @@ func TestHealthz(t *testing.T) {
 
 func TestResyncQueuesCommandAndPokes(t *testing.T) {
 	srv, st, f := setup(t)
-	r, err := http.Post(srv.URL+"/api/v1/agents/agt_on/resync", "", nil)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/agents/agt_on/resync", nil)
+	must(t, err)
+	req.Header.Set("Authorization", "Bearer "+supportKey)
+	r, err := http.DefaultClient.Do(req)
 	must(t, err)
 	defer r.Body.Close()
 	if r.StatusCode != http.StatusAccepted {

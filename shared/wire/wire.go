@@ -167,7 +167,28 @@ const (
 	// next poll interval: the hub sends it when an RMS webhook says
 	// something changed. It has no body.
 	CommandPoll CommandKind = "poll"
+	// CommandLogs asks for the last lines of the agent's log file (body:
+	// LogsRequest); the result's body is a LogsResult. Support reads them
+	// on the dashboard.
+	CommandLogs CommandKind = "logs"
 )
+
+// MaxLogLines bounds LogsRequest.Lines.
+const MaxLogLines = 1000
+
+// LogsRequest is the body of a CommandLogs.
+type LogsRequest struct {
+	// Lines is how many of the newest lines to send, at most MaxLogLines.
+	Lines int `json:"lines"`
+}
+
+// LogsResult is the result body of a CommandLogs: the lines, oldest
+// first, without their line breaks.
+type LogsResult struct {
+	Lines []string `json:"lines"`
+	// Truncated says the file had more lines than were sent.
+	Truncated bool `json:"truncated,omitempty"`
+}
 
 // Result reports how a command ended.
 type Result struct {

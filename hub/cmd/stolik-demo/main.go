@@ -13,6 +13,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -135,6 +137,20 @@ func (d *demo) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Support sees every venue: a key for the narration, an account for the
+	// dashboard.
+	support, err := d.hubCmd(ctx, "apikey", "add", "--role", "support", "--name", "demo support")
+	if err != nil {
+		return err
+	}
+	password := rand.Text()
+	env := d.hubEnv
+	d.hubEnv = append(slices.Clip(env), "STOLIK_USER_PASSWORD="+password)
+	_, err = d.hubCmd(ctx, "user", "add", "--email", demoEmail, "--role", "support")
+	d.hubEnv = env
+	if err != nil {
+		return err
+	}
 
 	hubProc, err := start(d.hubBin, d.hubEnv, filepath.Join(d.dir, "hub.log"), "serve")
 	if err != nil {
@@ -166,12 +182,14 @@ func (d *demo) run(ctx context.Context) error {
 			go till.activity(actx)
 		}
 		fmt.Fprintf(d.out, `
-The hub is up at %[1]s. Look at:
+The hub is up. Open the dashboard:
+  %[1]s/fleet   sign in as %[6]s, password %[7]s
+The HTTP API, with the header "Authorization: Bearer %[8]s":
   %[1]s/api/v1/agents                 every agent: connected, backlog, RMS health
   %[1]s/api/v1/venues/%[2]s/state   «%[3]s» as the hub mirrors it
 %[5]sLogs are in %[4]s/. Press Ctrl-C to stop everything.
 
-`, d.base, venues[0].id, iiko.venue, d.dir, bot)
+`, d.base, venues[0].id, iiko.venue, d.dir, bot, demoEmail, password, support["key"])
 	}
 
 	var watch []*watched
@@ -179,7 +197,7 @@ The hub is up at %[1]s. Look at:
 		watch = append(watch, &watched{id: v.id, name: v.rms.venue})
 	}
 	if !d.headless {
-		go narrate(actx, d.out, d.base, watch)
+		go narrate(actx, d.out, d.base, support["key"], watch)
 	}
 
 	err = script(ctx, d.out, g, venues[0], venues[1])
@@ -199,6 +217,9 @@ The hub is up at %[1]s. Look at:
 	fmt.Fprintln(d.out, "\nstopping the agents and the hub…")
 	return nil
 }
+
+// demoEmail is the demo's dashboard account.
+const demoEmail = "demo@stolik.local"
 
 // openHours opens a demo venue every day from noon to midnight, with two
 // hours a table.

@@ -25,7 +25,7 @@ type watched struct {
 
 // narrate tells, every two seconds, what changed in each venue's mirror
 // on the hub, in plain words, until ctx ends.
-func narrate(ctx context.Context, out io.Writer, base string, venues []*watched) {
+func narrate(ctx context.Context, out io.Writer, base, key string, venues []*watched) {
 	moscow, _ := time.LoadLocation("Europe/Moscow")
 	for {
 		select {
@@ -35,7 +35,7 @@ func narrate(ctx context.Context, out io.Writer, base string, venues []*watched)
 		}
 		for _, v := range venues {
 			var st hub.VenueState
-			if err := getJSON(base+"/api/v1/venues/"+v.id+"/state", &st); err != nil {
+			if err := getJSON(base+"/api/v1/venues/"+v.id+"/state", key, &st); err != nil {
 				continue
 			}
 			for _, line := range v.update(st, moscow) {
@@ -115,9 +115,15 @@ func (v *watched) numbers(ids []string) string {
 	return strings.Join(n, "+")
 }
 
-func getJSON(url string, v any) error {
+// getJSON reads url with the API key and decodes its answer into v.
+func getJSON(url, key string, v any) error {
 	c := http.Client{Timeout: 2 * time.Second}
-	r, err := c.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	r, err := c.Do(req)
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,8 @@ const usage = `usage:
   stolik-hub apikey add --venue NAME_OR_ID[,...] --name TEXT [--config FILE]
   stolik-hub webhook --venue NAME_OR_ID [--config FILE]
   stolik-hub telegram link --venue NAME_OR_ID [--ttl 24h] [--config FILE]
+  stolik-hub apikey add --role support --name TEXT [--config FILE]
+  stolik-hub user add --email E --role support|staff [--venue V,...] [--config FILE]
   stolik-hub migrate [--config FILE]
   stolik-hub version`
 
@@ -66,6 +68,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return webhookCmd(ctx, args[1:], stdout)
 	case "telegram":
 		return telegramCmd(ctx, args[1:], stdout)
+	case "user":
+		if len(args) < 2 || args[1] != "add" {
+			return errors.New(usage)
+		}
+		return userAdd(ctx, args[2:], stdout, stderr)
 	case "migrate":
 		c, _, err := loadConfig("migrate", args[1:], nil)
 		if err != nil {
@@ -185,6 +192,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	go follow.run(bg)
 	api := web.New(store, gw, log.With("component", "api"))
 	api.SetDesk(bookingDesk)
+	api.SetOptions(web.Options{PublicURL: c.PublicURL})
+	go api.RunSampler(bg, time.Minute)
+	go api.SweepSessions(bg, 10*time.Minute)
 	latest := c.Agents.LatestVersion
 	if latest == "" {
 		latest = version
@@ -325,16 +335,24 @@ func agentCmd(ctx context.Context, sub string, args []string, stdout io.Writer) 
 // apiKeyAdd makes an API key for one or more existing venues and prints
 // it once; the store keeps only its hash.
 func apiKeyAdd(ctx context.Context, args []string, stdout io.Writer) error {
-	var venues, name string
+	var venues, name, role string
 	c, _, err := loadConfig("apikey add", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&venues, "venue", "", "venue names or ids, comma-separated")
 		fs.StringVar(&name, "name", "", "who the key is for, such as \"website\"")
+		fs.StringVar(&role, "role", "", "support: a key for every venue and the support API")
 	})
 	if err != nil {
 		return err
 	}
-	if strings.TrimSpace(venues) == "" || strings.TrimSpace(name) == "" {
-		return errors.New("apikey add: --venue and --name are required")
+	switch {
+	case strings.TrimSpace(name) == "":
+		return errors.New("apikey add: --name is required")
+	case role != "" && role != string(hub.RoleSupport):
+		return errors.New("apikey add: --role may only be support")
+	case role == "" && strings.TrimSpace(venues) == "":
+		return errors.New("apikey add: --venue is required (or --role support)")
+	case role != "" && venues != "":
+		return errors.New("apikey add: a support key acts for every venue; drop --venue")
 	}
 	store, err := openStore(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -348,6 +366,9 @@ func apiKeyAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	var ids []string
 	for _, want := range strings.Split(venues, ",") {
 		want = strings.TrimSpace(want)
+		if want == "" {
+			continue
+		}
 		i := slices.IndexFunc(all, func(v hub.Venue) bool { return v.ID == want || v.Name == want })
 		if i < 0 {
 			return fmt.Errorf("apikey add: no venue named %q; see GET /api/v1/venues", want)
@@ -358,11 +379,15 @@ func apiKeyAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	key := "sk_" + hub.NewSecret()
 	k := hub.APIKey{ID: hub.NewID("key"), Name: strings.TrimSpace(name),
-		KeyHash: hub.HashSecret(key), VenueIDs: ids, CreatedAt: time.Now().UTC()}
+		KeyHash: hub.HashSecret(key), VenueIDs: ids, CreatedAt: time.Now().UTC(),
+		Role: hub.Role(role)}
 	if err := store.CreateAPIKey(ctx, k); err != nil {
 		return fmt.Errorf("apikey add: %w", err)
 	}
 	fmt.Fprintf(stdout, "id: %s\nvenues: %s\nkey: %s\n", k.ID, strings.Join(ids, ","), key)
+	if k.Role != "" {
+		fmt.Fprintf(stdout, "role: %s\n", k.Role)
+	}
 	fmt.Fprintln(stdout, "# shown once: send it as the header Authorization: Bearer "+key)
 	return nil
 }

@@ -1,0 +1,194 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium returns the browser to drive: skipped when there is none,
+// unless STOLIK_REQUIRE_BROWSER is set (CI), where a missing browser fails.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("STOLIK_REQUIRE_BROWSER") != "" {
+		t.Fatal("no chromium on PATH and STOLIK_REQUIRE_BROWSER is set: " +
+			"apt-get install -y chromium")
+	}
+	t.Skip("no chromium on PATH (apt-get install -y chromium); set STOLIK_REQUIRE_BROWSER=1 " +
+		"to fail instead")
+	return ""
+}
+
+// artifacts is where screenshots go: $STOLIK_ARTIFACTS, or a temporary
+// directory.
+func artifacts(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("STOLIK_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	mustDo(t, os.MkdirAll(dir, 0o755))
+	return dir
+}
+
+// TestBrowser drives the dashboard in headless Chromium against a hub with
+// a live agent: sign in, see the fleet, open the venue, watch a table turn
+// occupied when the simulated RMS opens an order, book by phone and
+// confirm the booking.
+func TestBrowser(t *testing.T) {
+	path := chromium(t)
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	h := newLiveHub(t)
+	h.startAgent()
+	out := artifacts(t)
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	defer cancelTimeout()
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	occupied := func() []string {
+		t.Helper()
+		ids, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+			`Array.from(document.querySelectorAll("g.table.occupied")).map(g => g.id)`))
+		if err != nil {
+			t.Fatalf("read the floor: %v", err)
+		}
+		return ids
+	}
+	text := func(sel chromedp.CSS) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(sel, chromedp.NodeVisible))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return s
+	}
+	shot := func(name string, sel chromedp.CSS) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.Screenshot(sel, chromedp.NodeVisible))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		file := filepath.Join(out, name)
+		mustDo(t, os.WriteFile(file, png, 0o644))
+		t.Logf("screenshot: %s", file)
+	}
+
+	run("sign in",
+		chromedp.Navigate(h.srv.URL+"/fleet"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "support@stolik.ru"),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("sign-in")),
+		chromedp.WaitVisible(chromedp.ID("fleet")),
+	)
+	fleetText := text("#fleet")
+	if !strings.Contains(fleetText, "agt_a") || !strings.Contains(fleetText, "connected") {
+		t.Errorf("fleet does not show agt_a connected:\n%s", fleetText)
+	}
+	shot("fleet.png", "body")
+
+	run("open the venue",
+		chromedp.Click(chromedp.CSS(`a[href="/venues/ven_a"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#floor svg")),
+	)
+	before := occupied()
+	// The simulated RMS opens orders every few hundred milliseconds; the
+	// page's script shows them without a reload.
+	var turned string
+	deadline := time.Now().Add(30 * time.Second)
+	for turned == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("no table turned occupied on the floor plan within 30s")
+		}
+		for _, id := range occupied() {
+			if !strings.Contains(strings.Join(before, " "), id) {
+				turned = id
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("table %s turned occupied", turned)
+	shot("floor.png", "#floor")
+
+	// A phone booking for tomorrow at 12:00; the venue is in manual mode,
+	// so it waits for staff to confirm it.
+	tomorrow := time.Now().In(mustZone(t, "Europe/Moscow")).AddDate(0, 0, 1).
+		Format("2006-01-02") + "T12:00"
+	run("book by phone",
+		chromedp.SetValue(chromedp.ID("pb-start"), tomorrow),
+		chromedp.SetValue(chromedp.ID("pb-party"), "2"),
+		chromedp.SendKeys(chromedp.ID("pb-name"), "Анна"),
+		chromedp.SendKeys(chromedp.ID("pb-phone"), "+79990001122"),
+		chromedp.Click(chromedp.ID("pb-submit")),
+		chromedp.WaitReady(chromedp.ID("bookings")),
+	)
+	if msg, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`(document.querySelector(".error") || {}).textContent || ""`)); err != nil || msg != "" {
+		t.Fatalf("phone booking refused: %q %v", msg, err)
+	}
+	run("see the booking", chromedp.WaitVisible(chromedp.CSS(`button[id^="confirm-"]`)))
+	run("confirm the booking",
+		chromedp.Click(chromedp.CSS(`button[id^="confirm-"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`td.state-confirmed`)),
+	)
+	state := text(`td.state-confirmed`)
+	if strings.TrimSpace(state) != "confirmed" {
+		t.Errorf("booking state %q, want confirmed", state)
+	}
+
+	// At phone width the page fits: nothing wider than the screen.
+	run("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
+		`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	if err != nil || wide {
+		t.Errorf("venue page wider than a 390 px phone screen (%v)", err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	mustDo(t, err)
+	file := filepath.Join(out, "venue-phone.png")
+	mustDo(t, os.WriteFile(file, png, 0o644))
+	t.Logf("screenshot: %s", file)
+}
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	z, err := time.LoadLocation(name)
+	mustDo(t, err)
+	return z
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/stolik/stolik/hub"
@@ -34,6 +35,11 @@ func (d *Desk) sendCreate(ctx context.Context, b hub.Booking, v venue) error {
 	if err != nil {
 		return fmt.Errorf("send booking %s: %w", b.ID, err)
 	}
+	if !Writes(a) {
+		d.log.Info("the venue's connector cannot write reservations; staff confirm the booking",
+			"booking", b.ID, "venue", v.ID, "connector", a.Status.Connector)
+		return nil
+	}
 	body, err := json.Marshal(wire.ReservationRequest{
 		BookingID: b.ID, TableIDs: b.TableIDs, Start: b.Start,
 		Duration: wire.Duration(b.End.Sub(b.Start) - time.Duration(v.Policy.Buffer)),
@@ -47,6 +53,16 @@ func (d *Desk) sendCreate(ctx context.Context, b hub.Booking, v venue) error {
 		State: hub.CommandPending}
 	return d.enqueue(ctx, c)
 }
+
+// Writes reports whether an agent's connector writes reservations into its
+// RMS, as it said in its hello.
+func Writes(a hub.Agent) bool {
+	return slices.Contains(a.Status.Capabilities, capabilityWrite)
+}
+
+// capabilityWrite is agent.CapabilityReservations: the hub does not import
+// the agent's packages.
+const capabilityWrite = "reservations.write"
 
 // enqueue stores c (once: a second enqueue of its id is not an error),
 // schedules its expiry and wakes the agent.
@@ -72,6 +88,20 @@ func (d *Desk) OnResult(ctx context.Context, agentID string, c hub.Command,
 	switch c.Kind {
 	case wire.CommandCancelReservation:
 		log.Info("reservation cancel result", "ok", r.OK, "code", r.Code, "message", r.Message)
+		if r.OK {
+			return nil
+		}
+		var req wire.CancelRequest
+		if err := json.Unmarshal(c.Body, &req); err != nil {
+			return fmt.Errorf("decode command %s: %w", c.ID, err)
+		}
+		b, err := d.store.Booking(ctx, req.BookingID)
+		if err != nil {
+			return fmt.Errorf("result of %s: %w", c.ID, err)
+		}
+		log.Warn("the RMS did not cancel the reservation; staff must cancel it at the till",
+			"booking", b.ID, "reservation", req.ReservationID, "code", r.Code)
+		d.onTillTask(ctx, b, r.Message)
 		return nil
 	case wire.CommandCreateReservation:
 	default:

@@ -19,6 +19,12 @@
 // written. A command that failed, was interrupted or expired leaves the
 // booking requested: the RMS may still have written it, and the mirror
 // (FollowMirror) or the confirm timeout settles it honestly.
+//
+// A venue whose agent cannot write reservations (its connector does not
+// report agent.CapabilityReservations: Quick Resto, a read-only database)
+// is confirmed by staff, as in manual mode: no create command is sent. A
+// reservation.cancel that the agent could not carry out (Poster has no
+// cancel call) becomes a task for staff at the till (Options.OnTillTask).
 package desk
 
 import (
@@ -101,6 +107,11 @@ type Options struct {
 	// goroutine, so it should be quick; a change another replica makes is
 	// not seen here (the Telegram bot sweeps for those).
 	OnChange func(ctx context.Context, from hub.BookingState, b hub.Booking)
+	// OnTillTask, if set, is called when staff must do something at the
+	// RMS's till that the agent could not: cancel the reservation of a
+	// cancelled booking the RMS's API cannot cancel (Poster) or did not.
+	// reason is the RMS's words. The mirror shows when staff have done it.
+	OnTillTask func(ctx context.Context, b hub.Booking, reason string)
 }
 
 // Desk is the booking service. It is safe for concurrent use: all state
@@ -113,12 +124,17 @@ type Desk struct {
 	alts  int
 	// onChange is Options.OnChange, or a no-op.
 	onChange func(ctx context.Context, from hub.BookingState, b hub.Booking)
+	// onTillTask is Options.OnTillTask, or a no-op.
+	onTillTask func(ctx context.Context, b hub.Booking, reason string)
 }
 
 // New returns a desk over store and fleet.
 func New(store hub.Store, fleet hub.Fleet, opts Options) *Desk {
 	d := &Desk{store: store, fleet: fleet, now: opts.Now, log: opts.Logger,
-		alts: opts.Alternatives, onChange: opts.OnChange}
+		alts: opts.Alternatives, onChange: opts.OnChange, onTillTask: opts.OnTillTask}
+	if d.onTillTask == nil {
+		d.onTillTask = func(context.Context, hub.Booking, string) {}
+	}
 	if d.onChange == nil {
 		d.onChange = func(context.Context, hub.BookingState, hub.Booking) {}
 	}

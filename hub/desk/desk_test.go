@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -139,11 +140,16 @@ func (e *env) must(what string, err error) {
 	}
 }
 
-// status records the agent as last seen at seen, its RMS healthy.
-func (e *env) status(seen time.Time) {
+// status records the agent as last seen at seen, its RMS healthy, its
+// connector writing reservations.
+func (e *env) status(seen time.Time, caps ...string) {
 	e.t.Helper()
+	if caps == nil {
+		caps = []string{"reservations.write"}
+	}
 	e.must("update status", e.store.UpdateAgentStatus(e.ctx, "a1", hub.AgentStatus{
-		LastSeen: seen, Health: wire.ConnectorHealth{OK: true, LastSuccess: seen}}))
+		LastSeen: seen, Health: wire.ConnectorHealth{OK: true, LastSuccess: seen},
+		Capabilities: caps}))
 }
 
 // send applies one upsert of the mirror, as the agent would.
@@ -489,6 +495,58 @@ func TestManual(t *testing.T) {
 	_, err = e.desk.Complete(e.ctx, b.ID, "staff:ivan")
 	e.must("complete", err)
 	e.wantState(b.ID, hub.BookingCompleted)
+}
+
+// TestReadOnlyConnector: a venue in api mode whose agent cannot write
+// reservations (Quick Resto, a read-only database) is confirmed by staff;
+// no create command reaches the agent, which would refuse it.
+func TestReadOnlyConnector(t *testing.T) {
+	e := newEnv(t, openBolt(t), hub.ModeAPI)
+	e.status(t0, "") // a hello without the write capability
+	b := e.hold("g1")
+	_, err := e.desk.Confirm(e.ctx, b.ID, "guest:g1")
+	e.must("confirm", err)
+	e.wantState(b.ID, hub.BookingRequested)
+	if cs := e.pending(); len(cs) != 0 {
+		t.Fatalf("a read-only venue's agent got commands %+v", cs)
+	}
+	_, err = e.desk.StaffConfirm(e.ctx, b.ID, "staff:ivan")
+	e.must("staff confirm", err)
+	e.wantState(b.ID, hub.BookingConfirmed)
+}
+
+// TestCancelAtTheTill: a cancel the agent could not carry out (Poster has
+// no cancel call) becomes a task for staff at the till, with the RMS's
+// words; a cancel that worked does not.
+func TestCancelAtTheTill(t *testing.T) {
+	var tasks []string
+	e := newEnv(t, openBolt(t), hub.ModeAPI)
+	e.desk = desk.New(e.store, e.fleet, desk.Options{Now: e.clock.Now,
+		OnTillTask: func(_ context.Context, b hub.Booking, reason string) {
+			tasks = append(tasks, b.ID+": "+reason)
+		}})
+	for i, r := range []wire.Result{
+		{OK: true},
+		{Code: wire.CodeUnsupported, Message: "cancel it on the Poster terminal"},
+	} {
+		b := e.confirmed(fmt.Sprintf("g%d", i))
+		_, err := e.desk.Cancel(e.ctx, b.ID, "guest:g", "")
+		e.must("cancel", err)
+		cs := e.pending()
+		c := cs[len(cs)-1]
+		r.CommandID = c.ID
+		e.must("finish command", e.store.FinishCommand(e.ctx, "a1", r))
+		e.must("on result", e.desk.OnResult(e.ctx, "a1", c, r))
+		e.wantState(b.ID, hub.BookingCancelled)
+		if i == 1 {
+			if want := b.ID + ": cancel it on the Poster terminal"; len(tasks) != 1 ||
+				tasks[0] != want {
+				t.Errorf("till tasks = %q, want [%q]", tasks, want)
+			}
+		} else if len(tasks) != 0 {
+			t.Errorf("a cancel that worked made till tasks %q", tasks)
+		}
+	}
 }
 
 func TestFollowMirror(t *testing.T) {

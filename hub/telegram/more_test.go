@@ -280,3 +280,32 @@ func TestStaffGroupMigrates(t *testing.T) {
 		return err == nil && id == -1009001
 	})
 }
+
+// TestTillTaskPostedToStaff: a cancellation the RMS did not take (Poster
+// has no cancel call) reaches the staff chat as a task, once.
+func TestTillTaskPostedToStaff(t *testing.T) {
+	e := newEnv(t, envOptions{mode: hub.ModeManual})
+	staff := telegramtest.User{ID: 1701, FirstName: "Пётр"}
+	chat := e.staffChat(staff)
+	d := e.tomorrow()
+	bk, err := e.desk.Hold(e.ctx, desk.Request{VenueID: venueID, Party: 2, Channel: "api",
+		Start: time.Date(d.Year, d.Month, d.Day, 13, 0, 0, 0, e.zone), Name: "Poster guest",
+		Phone: "+79001234567"})
+	e.must("hold", err)
+	for range 2 {
+		e.bot.TillTask(e.ctx, bk, "cancel it on the Poster terminal")
+	}
+	e.fake.WaitFor(t, chat.ID, func(m telegramtest.Message) bool {
+		return strings.Contains(m.Text, "отмените бронь "+bk.ID) &&
+			strings.Contains(m.Text, "Poster terminal")
+	})
+	n := 0
+	for _, m := range e.fake.Messages(chat.ID) {
+		if strings.Contains(m.Text, "отмените бронь") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d till tasks posted, want 1", n)
+	}
+}

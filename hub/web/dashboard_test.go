@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -410,4 +411,35 @@ func mustURL(t *testing.T, s string) *url.URL {
 	u, err := url.Parse(s)
 	mustDo(t, err)
 	return u
+}
+
+// TestTillTasksOnVenuePage: a cancelled booking whose reservation the RMS
+// still holds (Poster cannot cancel through its API) is listed for staff
+// to cancel at the till, until the mirror shows it cancelled.
+func TestTillTasksOnVenuePage(t *testing.T) {
+	h := newLiveHub(t)
+	ctx := context.Background()
+	b := h.booking("bkg_till", "ven_a", "t1")
+	_, err := h.store.TransitionBooking(ctx, b.ID, hub.Transition{To: hub.BookingCancelled,
+		Actor: "guest:g1", At: time.Now().UTC()})
+	mustDo(t, err)
+	reserve := func(seq uint64, st wire.ReservationStatus) {
+		data, err := json.Marshal(wire.Reservation{ID: "res_till", TableIDs: []string{"t1"},
+			Start: b.Start, Duration: wire.Duration(2 * time.Hour), Guests: 2,
+			Name: "Гость", Status: st, BookingID: b.ID})
+		mustDo(t, err)
+		_, err = h.store.ApplyBatch(ctx, "agt_a", []wire.Event{{Seq: seq,
+			Entity: wire.EntityReservation, ID: "res_till", Op: wire.OpUpsert, Data: data}})
+		mustDo(t, err)
+	}
+	reserve(1, wire.ReservationConfirmed)
+	staff := h.signIn("staff@a.ru")
+	if code, body := staff.get("/venues/ven_a"); code != http.StatusOK ||
+		!strings.Contains(body, "To do at the till") || !strings.Contains(body, `id="till-bkg_till"`) {
+		t.Fatalf("venue page: %d, want the till task listed:\n%s", code, body)
+	}
+	reserve(2, wire.ReservationCancelled)
+	if _, body := staff.get("/venues/ven_a"); strings.Contains(body, "To do at the till") {
+		t.Errorf("the till task stays after the RMS cancelled the reservation")
+	}
 }

@@ -61,9 +61,12 @@ type venueData struct {
 	Venue    hub.Venue
 	Halls    []HallView
 	Bookings []BookingRow
-	Agents   []hub.Agent
-	Date     string
-	Counts   map[string]int
+	// TillTasks are bookings no longer active whose reservation the RMS
+	// still holds: staff must cancel it at the till (Poster's API cannot).
+	TillTasks []BookingRow
+	Agents    []hub.Agent
+	Date      string
+	Counts    map[string]int
 	// Code is a fresh enrollment code, shown once.
 	Code, CodeExpires string
 	Error             string
@@ -207,6 +210,33 @@ func (s *Server) day(ctx context.Context, v hub.Venue, date string) (hub.VenueSt
 	return st, list, start.Format("2006-01-02"), nil
 }
 
+// tillTasks finds the reservations the RMS holds for bookings that ended
+// without it (cancelled, declined, expired): the agent could not cancel
+// them, so staff must at the till. The list empties by itself when the
+// mirror shows them cancelled.
+func (s *Server) tillTasks(ctx context.Context, st hub.VenueState, zone *time.Location) (
+	[]BookingRow, error) {
+	var rows []BookingRow
+	for _, r := range st.Reservations {
+		if r.BookingID == "" || r.Status == wire.ReservationCancelled {
+			continue
+		}
+		b, err := s.store.Booking(ctx, r.BookingID)
+		if errors.Is(err, hub.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch b.State {
+		case hub.BookingCancelled, hub.BookingDeclined, hub.BookingExpired:
+			rows = append(rows, BookingRow{Booking: b,
+				Time: b.Start.In(zone).Format("02.01 15:04")})
+		}
+	}
+	return rows, nil
+}
+
 // venueZone is the venue's time zone, UTC if it cannot be loaded.
 func venueZone(v hub.Venue) *time.Location {
 	zone, err := time.LoadLocation(v.TimeZone)
@@ -232,6 +262,9 @@ func (s *Server) venueData(ctx context.Context, v hub.Venue, date string) (venue
 		for _, t := range h.Tables {
 			d.Counts[t.State]++
 		}
+	}
+	if d.TillTasks, err = s.tillTasks(ctx, st, zone); err != nil {
+		return venueData{}, err
 	}
 	agents, err := s.store.Agents(ctx)
 	if err != nil {

@@ -56,6 +56,15 @@ func botAPI(tc config.Telegram) string {
 	return defaultBotAPI
 }
 
+// tillTask is the desk's OnTillTask: the bot posts it to the staff chat.
+// Without a bot the desk's log line is all there is, besides the venue
+// page.
+func (h *botHook) tillTask(ctx context.Context, b hub.Booking, reason string) {
+	if bot := h.bot.Load(); bot != nil {
+		bot.TillTask(ctx, b, reason)
+	}
+}
+
 // startTelegram starts the bot when a token is configured: its send queue,
 // its jobs, the webhook handler (with webhook_url) and the bot itself,
 // until ctx ends. Without a token (queue nil) it logs how to enable it.

@@ -187,7 +187,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	})
 	hook := &botHook{}
 	bookingDesk := desk.New(store, gw, desk.Options{Logger: log.With("component", "desk"),
-		Replica: replica, OnChange: hook.changed})
+		Replica: replica, OnChange: hook.changed,
+		OnTillTask: hook.tillTask})
 	follow = newBookings(bookingDesk, log.With("component", "desk"))
 	go follow.run(bg)
 	api := web.New(store, gw, log.With("component", "api"))

@@ -115,8 +115,20 @@ var specs = map[string]spec{
 	},
 	"BenchmarkChangeToMirror/iiko":    changeToMirror,
 	"BenchmarkChangeToMirror/rkeeper": changeToMirror,
-	"BenchmarkBookingAPI/bolt":        noOverlaps,
-	"BenchmarkBookingAPI/postgres":    noOverlaps,
+	"BenchmarkFleetPage": {
+		Figure: "ms/page",
+		Target: "< 200 ms a page with 1,000 agents",
+		Met:    func(m map[string]float64) bool { v, ok := m["ms/page"]; return ok && v < 200 },
+		Ratios: []ratio{{Metric: "ratio_json", Baseline: "the same fleet as JSON (/api/v1/agents)"}},
+	},
+	"BenchmarkSendQueueBurst/telegram/bolt": {
+		Figure: "msgs/s",
+		// 200 messages with one token to start: 199 intervals of 40 ms.
+		Target: "<= 25 messages/s overall (Telegram's limit)",
+		Met:    func(m map[string]float64) bool { v, ok := m["msgs/s"]; return ok && v <= 25.2 },
+	},
+	"BenchmarkBookingAPI/bolt":     noOverlaps,
+	"BenchmarkBookingAPI/postgres": noOverlaps,
 }
 
 var changeToMirror = spec{

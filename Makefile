@@ -51,8 +51,11 @@ bench-peers:
 	-@[ -x $(BIN)/peers/centrifugo ] || { echo "building centrifugo $(CENTRIFUGO_VERSION) (a few minutes, once)"; \
 		GOBIN=$(CURDIR)/$(BIN)/peers $(GO) install github.com/centrifugal/centrifugo/v6@$(CENTRIFUGO_VERSION); }
 
+# DEMO_ARGS adds to the demo, e.g. DEMO_ARGS=--more=all for venues on the
+# Poster, Quick Resto and file exchange fakes too.
+DEMO_ARGS ?=
 demo: build
-	$(BIN)/stolik-demo --bin $(BIN)
+	$(BIN)/stolik-demo --bin $(BIN) $(DEMO_ARGS)
 
 clean:
 	rm -rf $(BIN) .demo

@@ -178,7 +178,7 @@ func (c *Connector) CreateReservation(ctx context.Context, req wire.ReservationR
 			guid = r.res.ID
 		}
 		if guid == "" {
-			if err := overlap(found, t.ident, req); err != nil {
+			if err := overlap(found, t.ident, req, c.cfg.Location); err != nil {
 				return wire.Reservation{}, err
 			}
 			guid, err = c.createOrder(ctx, t, req)
@@ -325,8 +325,10 @@ func (c *Connector) void(ctx context.Context, guid string) error {
 }
 
 // overlap refuses a request that overlaps another reserve on the table
-// with ident table.
-func overlap(found []reserve, table string, req wire.ReservationRequest) error {
+// with ident table; the refusal names the reserve's times in the venue's
+// zone loc, as staff read them at the till.
+func overlap(found []reserve, table string, req wire.ReservationRequest,
+	loc *time.Location) error {
 	end := req.Start.Add(time.Duration(req.Duration))
 	for _, r := range found {
 		if r.half || r.table != table {
@@ -334,9 +336,9 @@ func overlap(found []reserve, table string, req wire.ReservationRequest) error {
 		}
 		rEnd := r.res.Start.Add(time.Duration(r.res.Duration))
 		if req.Start.Before(rEnd) && r.res.Start.Before(end) {
-			return fmt.Errorf("%w: the table is reserved from %s to %s (order %s)",
-				agent.ErrRefused, r.res.Start.Format(time.RFC3339),
-				rEnd.Format(time.RFC3339), r.res.ID)
+			return fmt.Errorf("%w: the table is reserved %s–%s (order %s)",
+				agent.ErrRefused, r.res.Start.In(loc).Format("02.01 15:04"),
+				rEnd.In(loc).Format("15:04"), r.res.ID)
 		}
 	}
 	return nil

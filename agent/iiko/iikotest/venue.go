@@ -239,7 +239,13 @@ func (f *Fake) step(rnd *rand.Rand) {
 			f.CloseOrder(open[rnd.IntN(len(open))])
 		}
 	case 2:
-		start := f.opts.Now().Add(time.Duration(1+rnd.IntN(72)) * time.Hour).Truncate(time.Hour)
+		// Guests phone for lunch or dinner, today or in the next two days.
+		now := f.opts.Now().In(f.loc)
+		day := time.Date(now.Year(), now.Month(), now.Day()+rnd.IntN(3), 12+rnd.IntN(10), 0, 0, 0, f.loc)
+		start := day
+		if !start.After(now.Add(time.Hour)) {
+			start = day.AddDate(0, 0, 1)
+		}
 		f.AddReservation(wire.Reservation{TableIDs: []string{tables[rnd.IntN(len(tables))]},
 			Start: start, Duration: wire.Duration(2 * time.Hour), Guests: 2 + rnd.IntN(3),
 			Name: "Гость", Phone: fmt.Sprintf("+7916%07d", rnd.IntN(10_000_000))})

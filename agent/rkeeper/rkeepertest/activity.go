@@ -58,8 +58,14 @@ func (f *Fake) step(rnd *rand.Rand) {
 	case n < 9 && len(free) > 0:
 		t := free[rnd.IntN(len(free))]
 		o := f.newOrder(t, 1+rnd.IntN(t.seats), "")
-		ahead := time.Duration(1+rnd.IntN(8)) * time.Hour
-		start := f.opts.Now().Add(ahead).Truncate(30 * time.Minute)
+		// Guests phone for lunch or dinner, today or tomorrow.
+		loc := f.opts.Location
+		now := f.opts.Now().In(loc)
+		start := time.Date(now.Year(), now.Month(), now.Day()+rnd.IntN(2), 12+rnd.IntN(10),
+			30*rnd.IntN(2), 0, 0, loc)
+		if !start.After(now.Add(time.Hour)) {
+			start = start.AddDate(0, 0, 1)
+		}
 		o.reserve = true
 		o.openTime = f.local(start)
 		o.duration = f.formatDuration(time.Duration(60+30*rnd.IntN(4)) * time.Minute)

@@ -60,8 +60,8 @@ func script(ctx context.Context, out io.Writer, g *guestAPI, iiko, rk scriptVenu
 	if !ok {
 		return errors.New("step 1: the confirmed booking is not at the iiko till")
 	}
-	say("confirmed ✓ — iiko holds reserve %s: %s, %s, %d guests, %s",
-		short(res.ID), local(res.Start), time.Duration(res.Duration), res.Guests, res.Name)
+	say("confirmed ✓ — iiko holds reserve %s: %s for %s, %d guests, %s",
+		short(res.ID), local(res.Start), span(time.Duration(res.Duration)), res.Guests, res.Name)
 
 	// 2. Anna cancels.
 	if _, err := g.cancel(ctx, anna.ID, "plans changed"); err != nil {
@@ -114,8 +114,9 @@ func script(ctx context.Context, out io.Writer, g *guestAPI, iiko, rk scriptVenu
 		return fmt.Errorf("step 3, alternatives: %d offered (%v)", len(alts), err)
 	}
 	var offered []string
+	nums := g.tableNumbers(ctx, rk.id)
 	for _, a := range alts[:min(3, len(alts))] {
-		offered = append(offered, local(a.Start))
+		offered = append(offered, local(a.Start)+" at table "+numbers(nums, a.TableIDs))
 	}
 	say("offered: %s; Boris picks %s", strings.Join(offered, ", "), offered[0])
 	again, err := g.book(ctx, rk.id, alts[0].Start, 2, "Борис Орлов", "+79169876543", "demo-boris-2")
@@ -130,8 +131,8 @@ func script(ctx context.Context, out io.Writer, g *guestAPI, iiko, rk scriptVenu
 	if !ok {
 		return errors.New("step 3: the rebooked table is not at the R-Keeper till")
 	}
-	say("confirmed ✓ — R-Keeper holds order %s: %s, %s, %s", short(res.ID), local(res.Start),
-		time.Duration(res.Duration), res.Name)
+	say("confirmed ✓ — R-Keeper holds order %s: %s for %s, %s", short(res.ID), local(res.Start),
+		span(time.Duration(res.Duration)), res.Name)
 	return nil
 }
 
@@ -183,6 +184,18 @@ func numbers(nums map[string]string, ids []string) string {
 		}
 	}
 	return strings.Join(out, "+")
+}
+
+// span says a booking's length as a person would: "2 h", "1 h 30 min".
+func span(d time.Duration) string {
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case h == 0:
+		return fmt.Sprintf("%d min", m)
+	case m == 0:
+		return fmt.Sprintf("%d h", h)
+	}
+	return fmt.Sprintf("%d h %d min", h, m)
 }
 
 func short(id string) string {

@@ -138,7 +138,12 @@ func startMore(kind, dir string, seed uint64) (*rms, error) {
 			close: f.Close,
 		}, nil
 	case "files":
-		cfg := files.Config{Dir: filepath.Join(dir, "exchange"), Preset: "generic-csv",
+		// Absolute: the agent reads a relative folder from beside its config.
+		exchange, err := filepath.Abs(filepath.Join(dir, "exchange"))
+		if err != nil {
+			return nil, err
+		}
+		cfg := files.Config{Dir: exchange, Preset: "generic-csv",
 			TimeZone: "Europe/Moscow", ConfirmWait: 30 * time.Second}
 		e, err := filestest.New(cfg, filestest.Layout{Halls: 2, Tables: 8})
 		if err != nil {

@@ -25,7 +25,7 @@ var palette = []color.Color{
 func drawCharts(res *results, dir string) ([]string, error) {
 	var names []string
 	for _, b := range res.Benches {
-		s, ok := specs[b.Name]
+		s, ok := specFor(b)
 		if !ok || s.Chart == nil {
 			continue
 		}

@@ -15,7 +15,7 @@ func verdict(b *result) string {
 	case b.Skipped != "":
 		return "skipped: " + b.Skipped
 	}
-	s, ok := specs[b.Name]
+	s, ok := specFor(b)
 	if !ok || s.Met == nil {
 		return "—"
 	}
@@ -29,7 +29,7 @@ func verdict(b *result) string {
 // could not measure.
 func ratios(b *result) string {
 	var parts []string
-	for _, r := range specs[b.Name].Ratios {
+	for _, r := range mustSpec(b).Ratios {
 		v, ok := b.Metrics[r.Metric]
 		if r.Over != "" {
 			num, ok1 := b.Metrics[r.Metric]
@@ -44,7 +44,7 @@ func ratios(b *result) string {
 		parts = append(parts, "missing: "+m)
 	}
 	if len(parts) == 0 {
-		return "— (no peer measured)"
+		return "— (no baseline for this one)"
 	}
 	return strings.Join(parts, "; ")
 }
@@ -54,7 +54,7 @@ func table(res *results) string {
 	sb.WriteString("| benchmark | figure | target | verdict | ratio to the baseline (same run) |\n")
 	sb.WriteString("|---|---|---|---|---|\n")
 	for _, b := range res.Benches {
-		target := specs[b.Name].Target
+		target := mustSpec(b).Target
 		if target == "" {
 			target = "—"
 		}

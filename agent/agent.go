@@ -39,6 +39,18 @@ type ReservationWriter interface {
 	CancelReservation(ctx context.Context, req wire.CancelRequest) error
 }
 
+// PollHinter is the optional capability of taking hints about what changed
+// in the RMS before a poll the hub asked for after an RMS webhook. A
+// connector that caches part of what it reads (iiko's reserve details)
+// reads the hinted things fresh on its next Snapshot; a connector without
+// the capability polls as usual.
+type PollHinter interface {
+	// HintPoll records h for the next Snapshot. It does not call the RMS,
+	// returns at once, and is safe to call while a Snapshot runs (the hints
+	// then apply to the one after). Ids the RMS does not know are ignored.
+	HintPoll(h wire.PollHints)
+}
+
 // Capability names, as reported in wire.Hello.
 const (
 	CapabilityReservations = "reservations.write"

@@ -16,7 +16,9 @@
 //
 // An idle venue polled every 5 s thus costs about 26 calls a minute
 // (BenchmarkIdleRequestsPerMinute). A change of guest name, phone or
-// status that leaves the slot as it was shows within DetailsMaxAge.
+// status that leaves the slot as it was shows within DetailsMaxAge, or on
+// the next poll when the hub hints the reserve after iiko's webhook
+// (HintPoll).
 //
 // Reservations written by Stolik get a reserve id derived from the booking
 // id (a UUIDv5), so a retry after a lost answer or a restart sends the same
@@ -128,8 +130,8 @@ func (c *Config) defaults() {
 }
 
 // Connector reads and writes one venue in iiko. It implements
-// agent.Connector and agent.ReservationWriter and is safe for concurrent
-// use.
+// agent.Connector, agent.ReservationWriter and agent.PollHinter and is safe
+// for concurrent use.
 type Connector struct {
 	cfg Config
 	c   *client
@@ -144,6 +146,11 @@ type Connector struct {
 	mu       sync.Mutex
 	sections sectionCache
 	details  map[string]detail // by reserve id
+
+	// hintMu guards hinted, apart from mu so that HintPoll does not wait
+	// for a Snapshot's calls to iiko.
+	hintMu sync.Mutex
+	hinted hints
 
 	bookMu   sync.Mutex        // guards bookings
 	bookings map[string]string // reserve id -> booking id, for ours

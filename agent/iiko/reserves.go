@@ -92,20 +92,22 @@ type detail struct {
 }
 
 // readReserves returns the reservations in the window around now, reading
-// details only for reserves that are new, moved, or not read for a while.
-//
-// TODO(#5): a poll the hub asks for after an iiko ReserveUpdate webhook
-// should read the details of the reserve it names at once; the poll
-// command does not carry the reserve id to the connector yet, so such a
-// change waits for DetailsMaxAge when the slot did not move.
+// details only for reserves that are new, moved, hinted by HintPoll, or not
+// read for a while. Hints taken for a read that fails are kept for the next.
 func (c *Connector) readReserves(ctx context.Context, v venue,
-	now time.Time) ([]wire.Reservation, error) {
+	now time.Time) (_ []wire.Reservation, err error) {
+	hinted := c.takeHints()
+	defer func() {
+		if err != nil {
+			c.restoreHints(hinted)
+		}
+	}()
 	sections := c.sections.sectionIDs()
 	if len(sections) == 0 {
 		return []wire.Reservation{}, nil
 	}
 	var ans WorkloadAnswer
-	err := c.c.call(ctx, "reserve/restaurant_sections_workload", map[string]any{
+	err = c.c.call(ctx, "reserve/restaurant_sections_workload", map[string]any{
 		"restaurantSectionIds": sections,
 		"dateFrom":             FormatTime(now.Add(-c.cfg.WindowBack), v.loc),
 		"dateTo":               FormatTime(now.Add(c.cfg.WindowAhead), v.loc),
@@ -122,7 +124,8 @@ func (c *Connector) readReserves(ctx context.Context, v venue,
 		}
 		seen[s.ID] = true
 		d, ok := c.details[s.ID]
-		if !ok || d.slot != s.key() || now.Sub(d.readAt) >= c.cfg.DetailsMaxAge {
+		if !ok || d.slot != s.key() || now.Sub(d.readAt) >= c.cfg.DetailsMaxAge ||
+			hinted.has(s.ID) {
 			stale = append(stale, s.ID)
 		}
 	}

@@ -44,6 +44,7 @@ func (e *Executor) Run(ctx context.Context, c wire.Command) wire.Result {
 		err = e.resync(ctx)
 	case wire.CommandPoll:
 		// Poked below, like after every command that succeeds.
+		e.hint(c, log)
 	case wire.CommandCreateReservation:
 		body, err = e.create(ctx, c)
 	case wire.CommandCancelReservation:
@@ -75,6 +76,21 @@ func (e *Executor) Run(ctx context.Context, c wire.Command) wire.Result {
 	log.Info("command done")
 	e.poller.Poke()
 	return r
+}
+
+// hint hands a poll's hints to a connector that takes them. Hints out of
+// bounds (or from a later hub with wider bounds) are dropped and the poll
+// runs without them: they only make it quicker.
+func (e *Executor) hint(c wire.Command, log *slog.Logger) {
+	h, err := wire.DecodePollHints(c.Body)
+	if err != nil {
+		log.Warn("poll hints ignored", "err", err)
+		return
+	}
+	if hinter, ok := e.conn.(agent.PollHinter); ok && !h.Empty() {
+		hinter.HintPoll(h)
+		log.Debug("poll hinted", "reservations", len(h.Reservations), "orders", len(h.Orders))
+	}
 }
 
 var errBadRequest = errors.New("bad command body")

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,9 +81,7 @@ func (s *Server) iikoHook(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "read body: " + err.Error()})
 		return
 	}
-	var events []struct {
-		EventType string `json:"eventType"`
-	}
+	var events []iikoEvent
 	if err := json.Unmarshal(body, &events); err != nil {
 		writeJSON(w, http.StatusBadRequest, errorBody{
 			Error: "the body is not a JSON array of iiko events: " + err.Error()})
@@ -99,7 +98,12 @@ func (s *Server) iikoHook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	poll, err := s.pollAgent(r, venueID)
+	hints, dropped := iikoHints(events)
+	if dropped > 0 {
+		s.log.Warn("iiko webhook ids not passed to the agent as hints", "venue", venueID,
+			"dropped", dropped, "max", wire.MaxPollHints)
+	}
+	poll, err := s.pollAgent(r, venueID, hints)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "ask the agent to poll", err)
 		return
@@ -108,15 +112,22 @@ func (s *Server) iikoHook(w http.ResponseWriter, r *http.Request) {
 }
 
 // hookAnswer says what a webhook call did: Poll is "queued", "pending"
-// (one was waiting already) or "no agent".
+// (a poll waiting already covers what the call named) or "no agent".
 type hookAnswer struct {
 	Events int    `json:"events"`
 	Poll   string `json:"poll,omitempty"`
 }
 
-// pollAgent queues a short-lived poll command for the venue's agent,
-// unless one is pending already, and pokes the agent's connection.
-func (s *Server) pollAgent(r *http.Request, venueID string) (string, error) {
+// maxPendingPolls bounds the polls waiting for one agent. A webhook naming
+// something no pending poll names queues another, up to this many; past it
+// the agent reads those things on a pending poll or within the
+// connector's own refresh time.
+const maxPendingPolls = 4
+
+// pollAgent queues a short-lived poll command carrying hints for the
+// venue's agent, unless a pending poll covers the hints already, and pokes
+// the agent's connection.
+func (s *Server) pollAgent(r *http.Request, venueID string, hints wire.PollHints) (string, error) {
 	ctx := r.Context()
 	agents, err := s.store.Agents(ctx)
 	if err != nil {
@@ -137,16 +148,32 @@ func (s *Server) pollAgent(r *http.Request, venueID string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	polls := 0
 	for _, c := range pending {
-		if c.Kind == wire.CommandPoll {
+		if c.Kind != wire.CommandPoll {
+			continue
+		}
+		polls++
+		if h, err := wire.DecodePollHints(c.Body); err == nil && h.Covers(hints) {
 			s.fleet.Poke(a.ID)
 			return "pending", nil
 		}
+	}
+	if polls >= maxPendingPolls {
+		s.log.Info("poll hints dropped: the agent has polls pending", "venue", venueID,
+			"agent", a.ID, "pending", polls)
+		s.fleet.Poke(a.ID)
+		return "pending", nil
 	}
 	now := s.now().UTC()
 	c := hub.Command{
 		ID: hub.NewID("cmd"), AgentID: a.ID, Kind: wire.CommandPoll,
 		CreatedAt: now, Expires: now.Add(hookPollExpiry), State: hub.CommandPending,
+	}
+	if !hints.Empty() {
+		if c.Body, err = json.Marshal(hints); err != nil {
+			return "", err
+		}
 	}
 	if err := s.store.EnqueueCommand(ctx, c); err != nil {
 		return "", err
@@ -156,4 +183,43 @@ func (s *Server) pollAgent(r *http.Request, venueID string) (string, error) {
 	}
 	s.fleet.Poke(a.ID)
 	return "queued", nil
+}
+
+// iikoEvent is one event of an iiko webhook body: its type and, for
+// reserve and table order events, the id of the reserve or order.
+type iikoEvent struct {
+	EventType string          `json:"eventType"`
+	EventInfo json.RawMessage `json:"eventInfo"`
+}
+
+// iikoHints collects the reserve and order ids the events name, each once,
+// at most wire.MaxPollHints of each; ids that are not valid hints and ids
+// past the bound are dropped and counted. Event details in other shapes
+// are ignored: the hints only speed up what the poll reads anyway.
+func iikoHints(events []iikoEvent) (h wire.PollHints, dropped int) {
+	for _, e := range events {
+		var list *[]string
+		switch e.EventType {
+		case "ReserveUpdate", "ReserveError":
+			list = &h.Reservations
+		case "TableOrderUpdate", "TableOrderError":
+			list = &h.Orders
+		default:
+			continue
+		}
+		var info struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(e.EventInfo, &info) != nil || info.ID == "" {
+			continue
+		}
+		switch {
+		case slices.Contains(*list, info.ID):
+		case !wire.ValidHintID(info.ID) || len(*list) >= wire.MaxPollHints:
+			dropped++
+		default:
+			*list = append(*list, info.ID)
+		}
+	}
+	return h, dropped
 }

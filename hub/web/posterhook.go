@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/stolik/stolik/shared/wire"
 )
 
 // posterObjects are the Poster webhook objects after which the venue's
@@ -93,7 +95,7 @@ func (s *Server) posterHook(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, hookAnswer{Events: 1})
 		return
 	}
-	poll, err := s.pollAgent(r, venueID)
+	poll, err := s.pollAgent(r, venueID, wire.PollHints{})
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "ask the agent to poll", err)
 		return

@@ -165,7 +165,9 @@ const (
 	CommandCancelReservation CommandKind = "reservation.cancel"
 	// CommandPoll asks the agent to read its RMS now rather than at the
 	// next poll interval: the hub sends it when an RMS webhook says
-	// something changed. It has no body.
+	// something changed. Its body, optional, is PollHints: what changed,
+	// for connectors that can read it at once. An agent built before
+	// hints ignores the body.
 	CommandPoll CommandKind = "poll"
 	// CommandLogs asks for the last lines of the agent's log file (body:
 	// LogsRequest); the result's body is a LogsResult. Support reads them

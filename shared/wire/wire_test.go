@@ -55,6 +55,10 @@ var samples = map[string]struct {
 		Body: json.RawMessage(`{"booking_id":"bk_1","table_ids":["t-5"],` +
 			`"start":"2025-06-14T16:00:00Z","duration":"2h0m0s","guests":4,"name":"Анна"}`),
 	}, func() any { return new(wire.Command) }},
+	"command_poll": {wire.TypeCommand, wire.Command{
+		ID: "cmd_2", Kind: wire.CommandPoll, Expires: at.Add(time.Minute),
+		Body: json.RawMessage(`{"reservations":["10687527-56dc-438b-a2ef-d942516b5cca"]}`),
+	}, func() any { return new(wire.Command) }},
 	"result": {wire.TypeResult, wire.Result{
 		CommandID: "cmd_1", OK: false, Code: wire.CodeRefused, Message: "table 5 is taken",
 	}, func() any { return new(wire.Result) }},

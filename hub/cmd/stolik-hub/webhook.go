@@ -13,7 +13,8 @@ import (
 )
 
 // webhookCmd prints what to enter in iikoWeb's webhook settings for a
-// venue: the URL path under the hub's public address, and the auth token.
+// venue: the URL (in full when public_url is set), the auth token, the
+// events to turn on, and how to check.
 //
 // TODO(#5): the agent could set this itself through
 // /api/1/webhooks/update_settings, given the hub's public address and the
@@ -46,12 +47,51 @@ func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if v.ID != venue && v.Name != venue {
 			continue
 		}
-		fmt.Fprintf(stdout, "venue_id: %s\npath: %s\nauth_token: %s\n", v.ID,
-			web.WebhookPath(v.ID), web.WebhookToken(c.WebhookSecret, v.ID))
-		fmt.Fprintln(stdout, "# in iikoWeb's webhook settings: URL https://<hub address>"+
-			web.WebhookPath(v.ID)+", auth token as above; "+
-			"events: reserves and table orders")
+		url := webhookURL(c.PublicURL, v.ID)
+		token := web.WebhookToken(c.WebhookSecret, v.ID)
+		fmt.Fprintf(stdout, "venue_id: %s\npath: %s\n", v.ID, web.WebhookPath(v.ID))
+		if c.PublicURL != "" {
+			fmt.Fprintf(stdout, "url: %s\n", url)
+		}
+		fmt.Fprintf(stdout, "auth_token: %s\n", token)
+		fmt.Fprint(stdout, webhookHelp(url, token, c.PublicURL == ""))
 		return nil
 	}
 	return fmt.Errorf("webhook: no venue named %q; see GET /api/v1/venues", venue)
+}
+
+// webhookURL is the address iiko posts a venue's events to: under the
+// hub's public address when it is configured, else with a placeholder.
+func webhookURL(publicURL, venueID string) string {
+	base := strings.TrimRight(publicURL, "/")
+	if base == "" {
+		base = "https://<the hub's public address>"
+	}
+	return base + web.WebhookPath(venueID)
+}
+
+// webhookHelp tells restaurant IT what to enter in iikoWeb, field by field.
+func webhookHelp(url, token string, placeholder bool) string {
+	var b strings.Builder
+	b.WriteString(`#
+# In iikoWeb, open the iikoCloud API key the venue's agent uses
+# (Integrations -> API keys) and fill in its webhook settings:
+#   Webhook URL:  ` + url + "\n")
+	if placeholder {
+		b.WriteString("#                 (set public_url in hub.yaml to have it printed in full)\n")
+	}
+	b.WriteString(`#   Auth token:   ` + token + `
+#   Events:       reserves (banquets): updates and errors;
+#                 table orders: errors and every order status (New, Bill,
+#                 Closed, Deleted).
+#                 Other events (delivery, stop lists, shifts) are not used.
+# The URL must be reachable from the internet over HTTPS: iiko's cloud
+# sends the events, not the restaurant's computer.
+# An API key has one webhook URL. If another integration already receives
+# this key's webhooks, do not overwrite them: make a second API key with
+# access to the restaurant and fill these settings in on that one.
+# To check: change a reserve at the till. The change shows in Stolik within
+# seconds, and the hub's log has no "iiko webhook with a wrong auth token".
+`)
+	return b.String()
 }

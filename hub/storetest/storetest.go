@@ -133,6 +133,9 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"Sessions", testSessions},
 		{"AgentSamples", testAgentSamples},
 		{"RecentCommands", testRecentCommands},
+		{"PruneCommands", testPruneCommands},
+		{"LoginFailures", testLoginFailures},
+		{"LoginFailuresRace", testLoginFailuresRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -228,6 +228,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	for kind, h := range bookingDesk.Handlers() {
 		jobs.Handle(kind, h)
 	}
+	pruner := schedule.NewCommandPruner(store, c.Agents.CommandRetention, nil,
+		log.With("component", "schedule"))
+	jobs.Handle(schedule.JobPruneCommands, pruner.Run)
+	if err := pruner.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	queue := newSendQueue(c, store, replica, log)
 	alerts := newAlerts(store, c.Alerts, queue, log.With("component", "alert"))
 	jobs.Handle(alert.JobEvaluate, alerts.Run)

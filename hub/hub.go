@@ -113,6 +113,10 @@ func (c Command) Wire() wire.Command {
 	return wire.Command{ID: c.ID, Kind: c.Kind, Expires: c.Expires, Body: c.Body}
 }
 
+// DefaultCommandRetention is how long a command with a result is kept, for
+// the dashboard's history, before PruneCommands may drop it.
+const DefaultCommandRetention = 30 * 24 * time.Hour
+
 // ApplyResult says what ApplyBatch did.
 type ApplyResult struct {
 	// Seq is the agent's applied sequence after the batch.
@@ -292,6 +296,10 @@ type Store interface {
 	// then id descending), at most limit (0: all); an unknown agent has
 	// none (no error).
 	RecentCommands(ctx context.Context, agentID string, limit int) ([]Command, error)
+	// PruneCommands removes the commands with a result (done or expired)
+	// created before before and returns how many; pending commands stay
+	// whatever their age.
+	PruneCommands(ctx context.Context, before time.Time) (int, error)
 
 	Close() error
 
@@ -317,6 +325,9 @@ type Store interface {
 
 	// Telegram send queue (issue #7): outgoing messages, sender lease.
 	SendQueueStore
+
+	// Failed dashboard sign-ins, counted for every replica alike.
+	LoginLimitStore
 }
 
 // Live is what the gateway knows about an agent right now.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/stolik/stolik/hub"
@@ -253,39 +252,4 @@ func (s *Store) PruneAgentSamples(ctx context.Context, before time.Time) error {
 		return fmt.Errorf("prune agent samples: %w", err)
 	}
 	return nil
-}
-
-// RecentCommands implements hub.Store. Commands are kept by id, so it
-// reads every command of the hub.
-//
-// TODO(#8): index commands by agent and time, and drop old ones, before
-// the commands bucket grows large.
-func (s *Store) RecentCommands(ctx context.Context, agentID string, limit int) (
-	[]hub.Command, error) {
-	var list []hub.Command
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketCommands).ForEach(func(k, v []byte) error {
-			var c hub.Command
-			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("command %q: %w", k, err)
-			}
-			if c.AgentID == agentID {
-				list = append(list, c)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("recent commands of agent %q: %w", agentID, err)
-	}
-	slices.SortFunc(list, func(a, b hub.Command) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(b.ID, a.ID)
-	})
-	if limit > 0 && len(list) > limit {
-		list = list[:limit]
-	}
-	return list, nil
 }

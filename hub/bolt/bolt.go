@@ -30,6 +30,8 @@
 // sendqueue_sending/<key> (claimed messages), leases/<name>.
 // Schema 6 adds the dashboard's users/<id> (with user_emails/<email> to
 // id), sessions/<id hash> and samples/<agent>/<minute> (see accounts.go).
+// Schema 7 adds command_times/<agent>/<created at,id>, every command by
+// agent and time (see commandlog.go).
 //
 // Times in keys are 12 bytes that sort like the times (see timeKey), so a
 // cursor walks a venue's bookings in start order. Every index is written in
@@ -70,7 +72,7 @@ import (
 
 // SchemaVersion is the newest layout this build reads and writes. Open
 // migrates an older file to it and refuses a newer one.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 var _ hub.Store = (*Store)(nil)
 
@@ -153,6 +155,8 @@ var migrations = []func(tx *bbolt.Tx) error{
 	func(tx *bbolt.Tx) error {
 		return createBuckets(tx, bucketUsers, bucketUserEmails, bucketSessions, bucketSamples)
 	},
+	// 6 → 7: commands by agent and time (see commandlog.go).
+	indexCommands,
 }
 
 func createBuckets(tx *bbolt.Tx, names ...[]byte) error {

@@ -44,6 +44,9 @@ func (s *Store) EnqueueCommand(ctx context.Context, c hub.Command) error {
 		if err := pending.Put(pendingKey(c), []byte(c.ID)); err != nil {
 			return err
 		}
+		if err := indexCommand(tx, c); err != nil {
+			return err
+		}
 		return putJSON(commands, c.ID, c)
 	})
 	if err != nil {

@@ -112,6 +112,15 @@ type Agents struct {
 	// SendQueue bounds messages waiting for one agent; a slower agent is
 	// disconnected.
 	SendQueue int `yaml:"send_queue"`
+	// CommandRetention is how long a command with a result is kept for
+	// the agent page's history; older ones are dropped every hour.
+	CommandRetention time.Duration `yaml:"command_retention"`
+}
+
+// defaultAgents are the Agents in Default.
+func defaultAgents() Agents {
+	return Agents{MaxBatch: 1000, Window: 4, SendQueue: 64, Heartbeat: 20 * time.Second,
+		CommandRetention: 30 * 24 * time.Hour}
 }
 
 // Default returns the configuration used where nothing else is said.
@@ -120,7 +129,7 @@ func Default() Config {
 		Listen:          "127.0.0.1:8080",
 		DataDir:         "hub-data",
 		Log:             Log{Level: "info"},
-		Agents:          Agents{MaxBatch: 1000, Window: 4, SendQueue: 64, Heartbeat: 20 * time.Second},
+		Agents:          defaultAgents(),
 		Alerts:          defaultAlerts(),
 		ShutdownTimeout: 10 * time.Second,
 		Database:        Database{MaxConns: 16, StatementTimeout: 5 * time.Second, StartupRetry: time.Minute},
@@ -239,6 +248,10 @@ func (c Config) Validate() error {
 			bad("database", "max_conns must be at least 2, statement_timeout positive, "+
 				"startup_retry not negative")
 		}
+	}
+	if c.Agents.CommandRetention < time.Hour {
+		bad("agents.command_retention", "%v is too short; use at least 1h (720h, 30 days, "+
+			"is usual)", c.Agents.CommandRetention)
 	}
 	c.Alerts.validate(c.Agents.Heartbeat, bad)
 	if s := c.WebhookSecret; s != "" && (len(s) < minWebhookSecret || strings.TrimSpace(s) != s) {

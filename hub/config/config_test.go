@@ -147,3 +147,23 @@ func TestTelegram(t *testing.T) {
 		}
 	}
 }
+
+func TestCommandRetention(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "hub.yaml")
+	if c, err := config.Load(""); err != nil || c.Agents.CommandRetention != 30*24*time.Hour {
+		t.Errorf("default command retention %v, %v; want 720h", c.Agents.CommandRetention, err)
+	}
+	if err := os.WriteFile(p, []byte("agents: {command_retention: 168h}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := config.Load(p); err != nil || c.Agents.CommandRetention != 7*24*time.Hour {
+		t.Errorf("command retention %v, %v; want 168h", c.Agents.CommandRetention, err)
+	}
+	if err := os.WriteFile(p, []byte("agents: {command_retention: 10m}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.Load(p); err == nil ||
+		!strings.Contains(err.Error(), "agents.command_retention") {
+		t.Errorf("err = %v, want agents.command_retention named", err)
+	}
+}

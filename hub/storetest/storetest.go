@@ -49,7 +49,9 @@
 // lease; RedeemEnrollment takes the agent's venue from the code, and a taken
 // agent id is ErrExists and leaves the code unused. An incident's detail
 // with a NUL byte is stored or refused with ErrInvalid; a refused reopen
-// leaves the incident as it was.
+// leaves the incident as it was. PruneCommands cuts by CreatedAt, strictly
+// before, and the id of a pruned command may be used again; a window of
+// login failures covers [Start, Start+window).
 package storetest
 
 import (
@@ -133,6 +135,9 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"Sessions", testSessions},
 		{"AgentSamples", testAgentSamples},
 		{"RecentCommands", testRecentCommands},
+		{"PruneCommands", testPruneCommands},
+		{"LoginFailures", testLoginFailures},
+		{"LoginFailuresRace", testLoginFailuresRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -213,7 +213,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	password := r.PostFormValue("password")
 	data := loginData{Next: safeNext(r.PostFormValue("next")), Email: email}
 	ip := clientIP(r)
-	if wait := s.logins.blocked(email, ip, s.now()); wait > 0 {
+	wait, err := s.logins.blocked(r.Context(), email, ip, s.now())
+	if err != nil {
+		s.pageError(w, r, http.StatusServiceUnavailable, "check sign-in limits", err)
+		return
+	}
+	if wait > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		data.Error = fmt.Sprintf("Too many failed attempts. Try again in %d minutes.",
 			int(wait.Minutes())+1)
@@ -231,13 +236,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		hash = s.dummyHash()
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
-		s.logins.fail(email, ip, s.now())
+		if err := s.logins.fail(r.Context(), email, ip, s.now()); err != nil {
+			s.log.Error("count failed sign-in", "remote", ip, "err", err)
+		}
 		s.log.Info("login failed", "remote", ip)
 		data.Error = "Wrong email or password."
 		s.render(w, r, http.StatusUnauthorized, "login.html", data)
 		return
 	}
-	s.logins.succeed(email)
+	if err := s.logins.succeed(r.Context(), email); err != nil {
+		s.log.Warn("clear failed sign-ins", "user", u.ID, "err", err)
+	}
 	if err := s.startSession(w, r, u); err != nil {
 		s.pageError(w, r, http.StatusInternalServerError, "start session", err)
 		return
@@ -275,7 +284,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p principal) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// SweepSessions deletes expired sessions every interval until ctx ends.
+// SweepSessions deletes expired sessions, and counts of failed sign-ins
+// whose window ended, every interval until ctx ends.
 func (s *Server) SweepSessions(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -289,6 +299,9 @@ func (s *Server) SweepSessions(ctx context.Context, interval time.Duration) {
 			s.log.Warn("delete expired sessions", "err", err)
 		} else if n > 0 {
 			s.log.Debug("expired sessions deleted", "count", n)
+		}
+		if _, err := s.logins.prune(ctx, s.now().UTC()); err != nil {
+			s.log.Warn("forget old failed sign-ins", "err", err)
 		}
 	}
 }

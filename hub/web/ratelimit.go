@@ -1,8 +1,12 @@
 package web
 
 import (
-	"sync"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"time"
+
+	"github.com/stolik/stolik/hub"
 )
 
 // Login rate limits: failed attempts within the window, per account and
@@ -13,66 +17,69 @@ const (
 	loginPerIP      = 20
 )
 
-// loginLimiter counts failed logins in memory, per hub replica.
-//
-// TODO(#8): share the counts between replicas (in the store) so that an
-// attacker spreading attempts over replicas gets no more tries.
+// loginLimiter counts failed logins in the store, so that every replica
+// sees the same counts: an attacker spreading attempts over replicas gets
+// no more tries than against one. The store keeps hashes of the emails
+// and addresses, not the text typed.
 type loginLimiter struct {
-	mu sync.Mutex
-	// failures by "a:"+email and "i:"+address; guarded by mu.
-	failures map[string]*window
+	store hub.LoginLimitStore
 }
 
-type window struct {
-	start time.Time
-	n     int
+func newLoginLimiter(store hub.LoginLimitStore) *loginLimiter {
+	return &loginLimiter{store: store}
 }
 
-func newLoginLimiter() *loginLimiter {
-	return &loginLimiter{failures: make(map[string]*window)}
+// limitKey is the store key of an email ("a") or address ("i").
+func limitKey(kind, value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return kind + ":" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// loginLimit is one count a login attempt is held to.
+type loginLimit struct {
+	key string
+	max int
+}
+
+// limits are the counts of an attempt: its account's and its address's.
+func limits(email, ip string) [2]loginLimit {
+	return [2]loginLimit{{limitKey("a", email), loginPerAccount},
+		{limitKey("i", ip), loginPerIP}}
 }
 
 // blocked returns how long until the account or address may try again,
 // or zero.
-func (l *loginLimiter) blocked(email, ip string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+func (l *loginLimiter) blocked(ctx context.Context, email, ip string, now time.Time) (
+	time.Duration, error) {
 	var wait time.Duration
-	for key, limit := range map[string]int{"a:" + email: loginPerAccount, "i:" + ip: loginPerIP} {
-		w := l.failures[key]
-		if w == nil || now.Sub(w.start) >= loginWindow {
-			continue
+	for _, k := range limits(email, ip) {
+		f, err := l.store.LoginFailures(ctx, k.key, now, loginWindow)
+		if err != nil {
+			return 0, err
 		}
-		if w.n >= limit {
-			wait = max(wait, w.start.Add(loginWindow).Sub(now))
+		if f.Count >= k.max {
+			wait = max(wait, f.Start.Add(loginWindow).Sub(now))
 		}
 	}
-	return wait
+	return wait, nil
 }
 
-func (l *loginLimiter) fail(email, ip string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, key := range []string{"a:" + email, "i:" + ip} {
-		w := l.failures[key]
-		if w == nil || now.Sub(w.start) >= loginWindow {
-			w = &window{start: now}
-			l.failures[key] = w
-		}
-		w.n++
-	}
-	// Forget old windows now and then, so the map stays small.
-	if len(l.failures) > 10000 {
-		for k, w := range l.failures {
-			if now.Sub(w.start) >= loginWindow {
-				delete(l.failures, k)
-			}
+// fail counts a failed attempt for the account and the address.
+func (l *loginLimiter) fail(ctx context.Context, email, ip string, now time.Time) error {
+	for _, k := range limits(email, ip) {
+		if _, err := l.store.CountLoginFailure(ctx, k.key, now, loginWindow); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
-func (l *loginLimiter) succeed(email string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.failures, "a:"+email)
+// succeed clears the account's count; the address keeps its own.
+func (l *loginLimiter) succeed(ctx context.Context, email string) error {
+	return l.store.ClearLoginFailures(ctx, limitKey("a", email))
+}
+
+// prune forgets windows that ended by now.
+func (l *loginLimiter) prune(ctx context.Context, now time.Time) (int, error) {
+	return l.store.PruneLoginFailures(ctx, now.Add(-loginWindow))
 }

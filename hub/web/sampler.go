@@ -46,6 +46,15 @@ func (sm *sampler) lastChange(id string) time.Time {
 // SampleAgents records one hub.AgentSample per agent for the current
 // minute and drops samples older than hub.SampleRetention. RunSampler
 // calls it every minute; tests call it directly.
+//
+// With Options.Replica set (several replicas on one database), a replica
+// records the agents its gateway holds, the agents its status names it
+// the holder of, and the agents no live replica holds: never connected,
+// or named to a replica that has not refreshed their last-seen time for
+// Options.HolderSilence (it stopped), recorded as disconnected. An agent
+// another live replica holds is left to that replica, which alone knows
+// when the connection started; so replicas do not overwrite each other's
+// samples of a minute with different answers.
 func (s *Server) SampleAgents(ctx context.Context) error {
 	agents, err := s.store.Agents(ctx)
 	if err != nil {
@@ -54,8 +63,11 @@ func (s *Server) SampleAgents(ctx context.Context) error {
 	now := s.now().UTC()
 	list := make([]hub.AgentSample, 0, len(agents))
 	for _, a := range agents {
-		live := s.fleet.Live(a.ID)
 		s.samples.note(a.ID, a.AppliedEvents, now)
+		live := s.fleet.Live(a.ID)
+		if !live.Connected && s.heldElsewhere(a, now) {
+			continue
+		}
 		list = append(list, hub.AgentSample{AgentID: a.ID, Minute: now.Truncate(time.Minute),
 			AppliedEvents: a.AppliedEvents, Backlog: a.Status.Backlog,
 			Connected: live.Connected, ConnectedSince: live.Since})
@@ -66,12 +78,20 @@ func (s *Server) SampleAgents(ctx context.Context) error {
 	return s.store.PruneAgentSamples(ctx, now.Add(-hub.SampleRetention))
 }
 
+// heldElsewhere reports whether a's status names another replica as its
+// holder and that replica refreshed a's last-seen time within
+// HolderSilence: it is alive and answers for a.
+func (s *Server) heldElsewhere(a hub.Agent, now time.Time) bool {
+	st := a.Status
+	if s.opts.Replica == "" || st.Replica == "" || st.Replica == s.opts.Replica ||
+		st.LastSeen.IsZero() {
+		return false
+	}
+	return now.Sub(st.LastSeen) < s.opts.HolderSilence
+}
+
 // RunSampler samples the agents every interval (a minute in production)
 // until ctx ends.
-//
-// TODO(#8): with several replicas each samples the agents it holds and
-// records the others as disconnected in the same minute; take Connected
-// from the replica named in the agent's status instead.
 func (s *Server) RunSampler(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()

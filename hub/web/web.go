@@ -74,8 +74,8 @@ type Server struct {
 	// posterSecret checks Poster's webhook signatures; empty turns them
 	// off.
 	posterSecret string
-	opts   Options
-	logins *loginLimiter
+	opts         Options
+	logins       *loginLimiter
 	// samples remembers what the sampler saw last of each agent.
 	samples *sampler
 	// dummyHash is compared against for an unknown email; made on first
@@ -94,7 +94,22 @@ type Options struct {
 	// is checked against, so that it takes as long as a wrong password;
 	// default DefaultBcryptCost (the cost accounts are made with).
 	BcryptCost int
+	// Replica names this hub process as its gateway names it in the
+	// agents' status (hub.AgentStatus.Replica). With several replicas on
+	// one database, each samples the agents it holds; see SampleAgents.
+	// Empty: every agent is sampled as this replica's gateway sees it.
+	Replica string
+	// HolderSilence is how long the last-seen time of an agent another
+	// replica holds may go unrefreshed before that replica is taken for
+	// stopped; default DefaultHolderSilence. Give the gateway's
+	// LastSeenEvery plus its PongWait.
+	HolderSilence time.Duration
 }
+
+// DefaultHolderSilence is Options.HolderSilence with the gateway's
+// defaults: the last-seen time is written every 30s at most, on signs of
+// life the gateway waits wire.PongWait for.
+const DefaultHolderSilence = 30*time.Second + wire.PongWait
 
 // SetOptions configures the dashboard; call it before serving.
 func (s *Server) SetOptions(o Options) {
@@ -103,6 +118,9 @@ func (s *Server) SetOptions(o Options) {
 	}
 	if o.BcryptCost == 0 {
 		o.BcryptCost = DefaultBcryptCost
+	}
+	if o.HolderSilence <= 0 {
+		o.HolderSilence = DefaultHolderSilence
 	}
 	s.opts = o
 	s.dummyHash = sync.OnceValue(func() []byte {
@@ -114,7 +132,7 @@ func (s *Server) SetOptions(o Options) {
 // New returns the API over store. fleet says which agents are connected.
 func New(store hub.Store, fleet hub.Fleet, log *slog.Logger) *Server {
 	s := &Server{store: store, fleet: fleet, log: log, mux: http.NewServeMux(), now: time.Now,
-		logins: newLoginLimiter(), samples: newSampler()}
+		logins: newLoginLimiter(store), samples: newSampler()}
 	s.SetOptions(Options{})
 	s.mux.HandleFunc("GET /healthz", s.health)
 	s.mux.HandleFunc("GET /api/v1/agents", s.supportAPI(s.agents))
@@ -177,8 +195,14 @@ type AgentView struct {
 	Counters  wire.Counters        `json:"counters"`
 }
 
+// view shows a as this replica knows it. An agent another live replica
+// holds (see heldElsewhere) is shown connected, without the start of its
+// connection, which only that replica knows.
 func (s *Server) view(a hub.Agent, venues map[string]string) AgentView {
 	live := s.fleet.Live(a.ID)
+	if !live.Connected && s.heldElsewhere(a, s.now().UTC()) {
+		live.Connected = true
+	}
 	return AgentView{
 		ID: a.ID, VenueID: a.VenueID, VenueName: venues[a.VenueID],
 		Connected: live.Connected, Since: live.Since, Revoked: a.RevokedAt != nil,

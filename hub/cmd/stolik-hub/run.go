@@ -193,7 +193,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	go follow.run(bg)
 	api := web.New(store, gw, log.With("component", "api"))
 	api.SetDesk(bookingDesk)
-	api.SetOptions(web.Options{PublicURL: c.PublicURL})
+	api.SetOptions(web.Options{PublicURL: c.PublicURL, Replica: replica,
+		HolderSilence: gateway.LastSeenEvery + 3*c.Agents.Heartbeat})
 	go api.RunSampler(bg, time.Minute)
 	go api.SweepSessions(bg, 10*time.Minute)
 	latest := c.Agents.LatestVersion
@@ -227,6 +228,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		time.Now, log.With("component", "schedule")))
 	for kind, h := range bookingDesk.Handlers() {
 		jobs.Handle(kind, h)
+	}
+	pruner := schedule.NewCommandPruner(store, c.Agents.CommandRetention, nil,
+		log.With("component", "schedule"))
+	jobs.Handle(schedule.JobPruneCommands, pruner.Run)
+	if err := pruner.Start(ctx); err != nil {
+		ln.Close()
+		return err
 	}
 	queue := newSendQueue(c, store, replica, log)
 	alerts := newAlerts(store, c.Alerts, queue, log.With("component", "alert"))

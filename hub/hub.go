@@ -317,6 +317,9 @@ type Store interface {
 
 	// Telegram send queue (issue #7): outgoing messages, sender lease.
 	SendQueueStore
+
+	// Staff notices shown on the venue's dashboard page (issue #7).
+	NoticeStore
 }
 
 // Live is what the gateway knows about an agent right now.

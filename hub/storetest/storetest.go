@@ -128,6 +128,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"OutgoingPrune", testOutgoingPrune},
 		{"OutgoingConcurrentClaim", testOutgoingConcurrentClaim},
 		{"Leases", testLeases},
+		{"Notices", testNotices},
 		{"SupportAPIKey", testSupportAPIKey},
 		{"Users", testUsers},
 		{"Sessions", testSessions},

@@ -125,6 +125,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"OutgoingEnqueue", testOutgoingEnqueue},
 		{"OutgoingClaim", testOutgoingClaim},
 		{"OutgoingExpire", testOutgoingExpire},
+		{"OutgoingFallBack", testOutgoingFallBack},
 		{"OutgoingPrune", testOutgoingPrune},
 		{"OutgoingConcurrentClaim", testOutgoingConcurrentClaim},
 		{"Leases", testLeases},

@@ -9,7 +9,9 @@
 // plain send whose claim ran out before its result was recorded is "in
 // doubt" and is logged, not repeated (repeating could show the guest the
 // same message twice). An edit in that position is repeated, since editing
-// a message to the same text twice changes nothing.
+// a message to the same text twice changes nothing; but an edit that falls
+// back to a new message is recorded as a plain send before it is sent, and
+// is in doubt like one.
 //
 // Only one replica sends at a time: Run holds a named lease in the store
 // ("telegram-sender"), renewed while it runs, and the others wait for it.

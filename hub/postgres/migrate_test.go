@@ -57,7 +57,8 @@ func TestMigrate(t *testing.T) {
 		"agent_samples", "agents", "api_key_venues", "api_keys", "booking_events",
 		"booking_tables", "bookings", "commands", "enrollments", "goose_db_version", "guests",
 		"incidents", "jobs", "leases", "mirror_halls", "mirror_orders", "mirror_reservations",
-		"mirror_tables", "order_turns", "outgoing", "sessions", "table_groups", "table_settings",
+		"mirror_tables", "order_turns", "outgoing", "sessions", "staff_notices", "table_groups",
+		"table_settings",
 		"telegram_bookings", "telegram_chats", "telegram_staff_chats", "telegram_staff_links",
 		"user_venues", "users", "venues",
 	}

@@ -74,8 +74,8 @@ type Server struct {
 	// posterSecret checks Poster's webhook signatures; empty turns them
 	// off.
 	posterSecret string
-	opts         Options
-	logins       *loginLimiter
+	opts   Options
+	logins *loginLimiter
 	// samples remembers what the sampler saw last of each agent.
 	samples *sampler
 	// dummyHash is compared against for an unknown email; made on first

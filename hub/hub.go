@@ -328,6 +328,9 @@ type Store interface {
 
 	// Failed dashboard sign-ins, counted for every replica alike.
 	LoginLimitStore
+
+	// Staff notices shown on the venue's dashboard page (issue #7).
+	NoticeStore
 }
 
 // Live is what the gateway knows about an agent right now.

@@ -79,6 +79,17 @@ type SendQueueStore interface {
 	// an edit (EditKey set) is pending again, since repeating it is
 	// harmless; a plain send is in doubt and is returned, in Seq order.
 	ExpireOutgoing(ctx context.Context, now time.Time) ([]Outgoing, error)
+	// FallBackOutgoing makes the claimed edit with key a plain send, for
+	// its sender to send as a new message (the message it edits is
+	// unknown, failed, in doubt or too old to edit): its EditKey is
+	// cleared, so that from then on it is settled like any send, in doubt
+	// rather than pending again if its claim runs out mid-send. attempts
+	// names the claim (the claimed message's Attempts). It reports whether
+	// it made the change: false, with nothing changed, when the message is
+	// not sending under that claim with its lease running past now;
+	// ErrNotFound if the key is unknown.
+	FallBackOutgoing(ctx context.Context, key string, attempts int,
+		now time.Time) (bool, error)
 	// FinishOutgoing records r for the message with key. A message already
 	// sent or failed keeps its first result (no error); ErrNotFound if the
 	// key is unknown.

@@ -23,8 +23,8 @@
 //	jobs/<id>, job_times/<run at,id>  jobs with their lease, by RunAt
 //	enrollments/<code hash>           enrollment codes, used or not
 //
-// Incidents (support alerts) have buckets of their own, created when the
-// first is stored; see incidents.go.
+// Incidents (support alerts) and staff notices have buckets of their own,
+// created when the first is stored; see incidents.go and notices.go.
 // Schema 5 adds the Telegram send queue: sendqueue/<key> (hub.Outgoing),
 // sendqueue_pending/<seq> not before,key (pending messages in queue order),
 // sendqueue_sending/<key> (claimed messages), leases/<name>.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -196,50 +195,15 @@ func (s *Store) ExpireCommands(ctx context.Context, now time.Time) ([]hub.Comman
 // ListenCommands calls fn with the agent id of every command enqueued, by
 // any replica, until ctx is done; it then returns ctx.Err(). It listens on
 // a connection of its own and reconnects, with capped backoff, when that
-// connection is lost. Notifications sent while it was away are gone, so
-// after a reconnect it calls fn for every agent with pending commands. fn
-// runs on the listening goroutine and should return quickly.
+// connection is lost (see listen). Notifications sent while it was away
+// are gone, so after a reconnect it calls fn for every agent with pending
+// commands. fn runs on the listening goroutine and should return quickly.
 func (s *Store) ListenCommands(ctx context.Context, fn func(agentID string)) error {
-	const minBackoff, maxBackoff = 100 * time.Millisecond, 10 * time.Second
-	backoff := minBackoff
-	for first := true; ; first = false {
-		err := s.listen(ctx, fn, !first, func() { backoff = minBackoff })
-		if ctx.Err() != nil {
-			return ctx.Err()
+	return s.listen(ctx, CommandChannel, func(ctx context.Context, conn *pgx.Conn,
+		again bool) error {
+		if !again {
+			return nil
 		}
-		wait := backoff/2 + rand.N(backoff/2+1)
-		s.log.Warn("command notifications lost, reconnecting", "err", err,
-			"retry_in", wait.Round(time.Millisecond))
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		backoff = min(2*backoff, maxBackoff)
-	}
-}
-
-// listen runs one listening connection until it fails or ctx is done. When
-// catchUp is set, it reports every agent with pending commands once it
-// listens. It calls listening once LISTEN took effect.
-func (s *Store) listen(ctx context.Context, fn func(agentID string), catchUp bool,
-	listening func()) error {
-	conn, err := pgx.ConnectConfig(ctx, s.listenCfg)
-	if err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		conn.Close(closeCtx)
-	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+CommandChannel); err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	listening()
-	s.log.Debug("listening for commands", "channel", CommandChannel)
-
-	if catchUp {
 		rows, err := conn.Query(ctx, `SELECT DISTINCT agent_id FROM commands
 			WHERE state = 'pending'`)
 		if err != nil {
@@ -252,15 +216,8 @@ func (s *Store) listen(ctx context.Context, fn func(agentID string), catchUp boo
 		for _, id := range agents {
 			fn(id)
 		}
-	}
-
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return fmt.Errorf("wait for notification: %w", err)
-		}
-		fn(n.Payload)
-	}
+		return nil
+	}, fn)
 }
 
 // PendingAgentsSince lists, by id, the agents with pending commands created

@@ -58,8 +58,9 @@ func TestMigrate(t *testing.T) {
 		"booking_tables", "bookings", "commands", "enrollments", "goose_db_version", "guests",
 		"incidents", "jobs", "leases", "login_failures", "mirror_halls", "mirror_orders",
 		"mirror_reservations", "mirror_tables", "order_turns", "outgoing", "sessions",
-		"table_groups", "table_settings", "telegram_bookings", "telegram_chats",
-		"telegram_staff_chats", "telegram_staff_links", "user_venues", "users", "venues",
+		"staff_notices", "table_groups", "table_settings", "telegram_bookings",
+		"telegram_chats", "telegram_staff_chats", "telegram_staff_links", "user_venues",
+		"users", "venues",
 	}
 	conn := connect(t, url)
 	if d := cmp.Diff(tables(t, conn), want); d != "" {

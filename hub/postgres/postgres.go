@@ -76,7 +76,10 @@
 // with the agent id. Every replica runs ListenCommands on a connection of
 // its own and pokes the agent if it holds its websocket; after a lost
 // connection the listener reconnects and reports every agent with pending
-// commands, since notifications sent meanwhile are gone. ClaimJobs takes
+// commands, since notifications sent meanwhile are gone. EnqueueOutgoing
+// likewise sends NOTIFY stolik_outgoing, which the replica sending
+// Telegram messages hears through ListenOutgoing: both listeners share one
+// reconnecting loop (listen.go). ClaimJobs takes
 // due jobs with FOR UPDATE SKIP LOCKED and sets a lease, so each job runs
 // on one replica at a time.
 package postgres

@@ -36,7 +36,8 @@ func scanOutgoing(row pgx.CollectableRow) (hub.Outgoing, error) {
 }
 
 // EnqueueOutgoing stores a pending message with the next Seq; ErrExists if
-// its key is taken.
+// its key is taken. Once it is committed, every replica's ListenOutgoing
+// hears of it.
 func (s *Store) EnqueueOutgoing(ctx context.Context, m hub.Outgoing) error {
 	if m.Key == "" {
 		return fmt.Errorf("enqueue outgoing message: %w", errEmptyID)
@@ -57,6 +58,11 @@ func (s *Store) EnqueueOutgoing(ctx context.Context, m hub.Outgoing) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("enqueue outgoing message %q: %w", m.Key, hub.ErrExists)
+	}
+	// After the insert is committed, like EnqueueCommand's: the sender,
+	// on whichever replica, looks at once rather than at its next poll.
+	if _, err := s.pool.Exec(ctx, `SELECT pg_notify($1, '')`, OutgoingChannel); err != nil {
+		s.log.Warn("notify replicas of an outgoing message", "key", m.Key, "err", err)
 	}
 	return nil
 }

@@ -85,7 +85,7 @@ func (b *Bot) book(ctx context.Context, s *session) error {
 		return err
 	}
 	if s.f.Large {
-		return b.sendLarge(ctx, s, v)
+		return b.sendLarge(ctx, s, v, zone)
 	}
 	if msg, ok, err := b.overLimits(ctx, s); err != nil || !ok {
 		if err == nil {
@@ -165,18 +165,22 @@ func (b *Bot) showTaken(ctx context.Context, s *session, zone *time.Location,
 	return b.show(ctx, s, b.cat.T(s.lang, key), rows)
 }
 
-// sendLarge posts a large party's request to the venue's staff chat.
-func (b *Bot) sendLarge(ctx context.Context, s *session, v hub.Venue) error {
+// sendLarge gives a large party's request to the venue's staff: on its
+// dashboard page (a staff notice) and, when the venue has one, in its
+// staff chat with the guest's phone.
+func (b *Bot) sendLarge(ctx context.Context, s *session, v hub.Venue,
+	zone *time.Location) error {
+	if err := b.notice(ctx, largeNotice(s.f, zone)); err != nil {
+		return err
+	}
 	s.f.Step = stepDone
 	chat, err := b.staffChat(ctx, v.ID)
 	switch {
 	case err != nil:
 		return err
 	case chat == 0:
-		// TODO(#7): without a staff chat a large party's request reaches
-		// nobody but the log; send it to the dashboard once it has a
-		// request list.
-		b.log.Warn("large party request, but the venue has no staff chat", "venue", v.ID)
+		b.log.Info("large party request; the venue has no staff chat, so only its "+
+			"dashboard shows it", "venue", v.ID)
 	default:
 		lang := b.opts.StaffLang
 		comment := ""

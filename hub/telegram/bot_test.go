@@ -196,6 +196,12 @@ func TestStaffConfirmAndReminder(t *testing.T) {
 	e.fake.WaitFor(t, chat.ID, func(m telegramtest.Message) bool {
 		return strings.Contains(m.Text, "опаздывает")
 	})
+	// The dashboard shows it too.
+	notices, err := e.store.VenueNotices(e.ctx, venueID)
+	e.must("venue notices", err)
+	if len(notices) != 1 || notices[0].Kind != hub.NoticeLate || notices[0].BookingID != b.ID {
+		t.Errorf("notices = %+v, want the late guest of %s", notices, b.ID)
+	}
 }
 
 // TestForgedAndStaleCallbacks sends buttons the bot never made, another

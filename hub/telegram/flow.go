@@ -310,6 +310,7 @@ func (b *Bot) flowCallback(ctx context.Context, c tele.Context, cb callback) (st
 		err = b.show(ctx, s, b.cat.T(s.lang, "party.ask", "venue", v.Name), b.partyRows(s))
 	case cbParty:
 		if cb.B == "+" {
+			s.f.Party, s.f.Date = 0, "" // more than the buttons offer: unknown
 			err = b.startLarge(ctx, s)
 			break
 		}
@@ -420,8 +421,10 @@ func (b *Bot) askName(ctx context.Context, s *session) error {
 }
 
 // startLarge turns the flow into a request to staff for a large party.
+// The party and the date stay when the guest chose them (the venue
+// refused the party online): the staff's notice shows them.
 func (b *Bot) startLarge(ctx context.Context, s *session) error {
-	s.f.Large, s.f.Party, s.f.Start = true, 0, time.Time{}
+	s.f.Large, s.f.Start = true, time.Time{}
 	return b.askName(ctx, s)
 }
 

@@ -179,13 +179,19 @@ func (b *Bot) pickAlternative(ctx context.Context, old hub.Booking, tb hub.Teleg
 	return "", false, b.confirm(ctx, bk, tb.ChatID, lang, tb.MessageKey)
 }
 
-// postLate tells the staff chat that the guest is running late, once.
+// postLate tells the venue's staff that the guest is running late, once:
+// on the venue's dashboard page (a staff notice) and, when the venue has
+// one, in its staff chat.
 func (b *Bot) postLate(ctx context.Context, bk hub.Booking) error {
+	if err := b.notice(ctx, lateNotice(bk)); err != nil {
+		return err
+	}
 	chat, err := b.staffChat(ctx, bk.VenueID)
 	if err != nil || chat == 0 {
-		// TODO(#7): a venue without a staff chat hears of a late guest
-		// only through the log; show it on the dashboard.
-		b.log.Info("guest running late", "booking", bk.ID, "venue", bk.VenueID)
+		if err == nil {
+			b.log.Info("guest running late; the venue has no staff chat, so only its "+
+				"dashboard shows it", "booking", bk.ID, "venue", bk.VenueID)
+		}
 		return err
 	}
 	_, zone, err := b.venue(ctx, bk.VenueID)

@@ -56,6 +56,13 @@ func TestGuestLimitAndLargeParty(t *testing.T) {
 	if n := len(e.bookings()); n != 1 {
 		t.Errorf("%d bookings, want 1 (a request is not a booking)", n)
 	}
+	// The dashboard shows the request too; the party was not given.
+	notices, err := e.store.VenueNotices(e.ctx, venueID)
+	e.must("venue notices", err)
+	if len(notices) != 1 || notices[0].Kind != hub.NoticeLargeParty ||
+		notices[0].GuestName != "Hanna" || notices[0].Party != 0 {
+		t.Errorf("notices = %+v, want Hanna's large party request", notices)
+	}
 }
 
 // TestLanguageSwitch: a guest whose Telegram speaks English switches the

@@ -26,6 +26,7 @@ import (
 //	GET  /venues/{id}[?date=] (/live.json)  bookings of a day, the floor plan
 //	POST /venues/{id}/bookings              a phone booking
 //	POST /venues/{id}/enroll                a one-time enrollment code (support)
+//	POST /venues/{id}/notices/done          a staff notice done (form: notice)
 //	POST /bookings/{id}/{action}            confirm, decline, seat, cancel
 //
 // Staff see and act on their venues only: anything else is 404, so ids of
@@ -159,6 +160,7 @@ func (s *Server) dashboardRoutes() {
 	handle("GET /venues/{id}/live.json", s.page(s.venueLive))
 	handle("POST /venues/{id}/bookings", s.page(s.phoneBooking))
 	handle("POST /venues/{id}/enroll", s.page(s.venueEnroll))
+	handle("POST /venues/{id}/notices/done", s.page(s.noticeDone))
 	handle("POST /bookings/{id}/{action}", s.page(s.bookingAction))
 }
 

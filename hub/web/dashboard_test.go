@@ -52,6 +52,7 @@ func TestStaffSeeOnlyTheirVenues(t *testing.T) {
 		{"GET", "/venues/ven_b/live.json", http.StatusNotFound},
 		{"POST", "/venues/ven_b/bookings", http.StatusNotFound},
 		{"POST", "/venues/ven_b/enroll", http.StatusNotFound},
+		{"POST", "/venues/ven_b/notices/done", http.StatusNotFound},
 		{"POST", "/bookings/bkg_b/confirm", http.StatusNotFound},
 		{"POST", "/bookings/bkg_b/decline", http.StatusNotFound},
 		{"POST", "/bookings/bkg_b/seat", http.StatusNotFound},

@@ -64,9 +64,12 @@ type venueData struct {
 	// TillTasks are bookings no longer active whose reservation the RMS
 	// still holds: staff must cancel it at the till (Poster's API cannot).
 	TillTasks []BookingRow
-	Agents    []hub.Agent
-	Date      string
-	Counts    map[string]int
+	// Notices are what the Telegram bot told the staff (a guest running
+	// late, a large party's request) until one of them marks it done.
+	Notices []NoticeRow
+	Agents  []hub.Agent
+	Date    string
+	Counts  map[string]int
 	// Code is a fresh enrollment code, shown once.
 	Code, CodeExpires string
 	Error             string
@@ -264,6 +267,9 @@ func (s *Server) venueData(ctx context.Context, v hub.Venue, date string) (venue
 		}
 	}
 	if d.TillTasks, err = s.tillTasks(ctx, st, zone); err != nil {
+		return venueData{}, err
+	}
+	if d.Notices, err = s.notices(ctx, v, zone); err != nil {
 		return venueData{}, err
 	}
 	agents, err := s.store.Agents(ctx)

@@ -9,7 +9,9 @@
 // plain send whose claim ran out before its result was recorded is "in
 // doubt" and is logged, not repeated (repeating could show the guest the
 // same message twice). An edit in that position is repeated, since editing
-// a message to the same text twice changes nothing.
+// a message to the same text twice changes nothing; but an edit that falls
+// back to a new message is recorded as a plain send before it is sent, and
+// is in doubt like one.
 //
 // Only one replica sends at a time: Run holds a named lease in the store
 // ("telegram-sender"), renewed while it runs, and the others wait for it.
@@ -72,6 +74,16 @@ type Store interface {
 	hub.SendQueueStore
 }
 
+// Listener is a store that tells of messages other replicas enqueue, as
+// the PostgreSQL store does with LISTEN/NOTIFY. A queue whose store is one
+// listens while it holds the sender lease and looks at once when woken;
+// Poll stays the fallback for a wake-up lost on the way.
+type Listener interface {
+	// ListenOutgoing calls wake for each message enqueued, and each time
+	// it starts listening, until ctx is done.
+	ListenOutgoing(ctx context.Context, wake func()) error
+}
+
 // MaxText is the most characters Telegram takes in a message's text.
 const MaxText = 4096
 
@@ -95,8 +107,9 @@ type Options struct {
 	// is finished even when Run is stopping, so that its outcome is known.
 	CallTimeout time.Duration
 
-	// Poll is how often the store is looked at when idle (other replicas'
-	// messages, delayed ones); default 200 ms. Enqueue wakes the loop.
+	// Poll is how often the store is looked at when idle (delayed
+	// messages; other replicas' when the store is no Listener, or a
+	// wake-up was lost); default 200 ms. Enqueue wakes the loop.
 	Poll time.Duration
 	// Lease is how long a claimed message is this sender's; default 1 min.
 	Lease time.Duration
@@ -233,11 +246,16 @@ func (q *Queue) Enqueue(ctx context.Context, m Message) error {
 	if err != nil && !errors.Is(err, hub.ErrExists) {
 		return fmt.Errorf("enqueue telegram message: %w", err)
 	}
+	q.poke()
+	return nil
+}
+
+// poke wakes the sending loop, if it is idle, to look at the store now.
+func (q *Queue) poke() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // SentID returns the Telegram message id the message with key was sent as
@@ -279,10 +297,8 @@ func (q *Queue) Run(ctx context.Context) error {
 // hold sends while the sender lease stays this queue's, renewing it in the
 // background every third of its length; it stops sending when a renewal
 // fails, before the lease can run out and another replica start. When ctx
-// ends it releases the lease.
-//
-// TODO(#7): a message enqueued on another replica waits up to Poll for the
-// sender to look; there is no LISTEN/NOTIFY wake-up as commands have.
+// ends it releases the lease. Meanwhile, if the store is a Listener, it
+// listens for messages other replicas enqueue.
 func (q *Queue) hold(ctx context.Context) {
 	q.log.Info("sending telegram messages")
 	q.learn(ctx)
@@ -313,9 +329,23 @@ func (q *Queue) hold(ctx context.Context) {
 		}
 	}()
 
+	listened := make(chan struct{})
+	go func() {
+		defer close(listened)
+		l, ok := q.store.(Listener)
+		if !ok {
+			return
+		}
+		if err := l.ListenOutgoing(sendCtx, q.poke); err != nil && sendCtx.Err() == nil {
+			q.log.Warn("listen for telegram messages of other replicas; they wait for "+
+				"the poll", "err", err)
+		}
+	}()
+
 	q.send(sendCtx)
 	stop()
 	<-renewed
+	<-listened
 	if ctx.Err() != nil {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()

@@ -172,8 +172,11 @@ func (q *Queue) handle(ctx context.Context, m hub.Outgoing) {
 	// doubt.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), q.opts.CallTimeout)
 	defer cancel()
-	r := q.deliver(cctx, log, m, editID)
+	r, mine := q.deliver(cctx, log, m, editID)
 	q.window.release(q.opts.Now())
+	if !mine {
+		return
+	}
 	if r.State == hub.OutgoingSent {
 		q.sent(m.ChatID, q.opts.Now())
 	}
@@ -210,31 +213,46 @@ func (q *Queue) target(ctx context.Context, log *slog.Logger, m hub.Outgoing) (
 }
 
 // deliver edits message editID, or sends m if editID is 0 or the message
-// can no longer be edited, and says what became of m.
+// can no longer be edited, and says what became of m. mine is false when
+// m's claim ran out before an edit could fall back to a send: m is then
+// another sender's to settle, and nothing is recorded.
 func (q *Queue) deliver(ctx context.Context, log *slog.Logger, m hub.Outgoing,
-	editID int) hub.OutgoingResult {
+	editID int) (r hub.OutgoingResult, mine bool) {
 	if editID != 0 {
 		err := q.api.Edit(ctx, m.ChatID, editID, m.Text, m.Markup, m.ParseMode)
 		var apiErr *Error
 		switch {
 		case err == nil, errors.As(err, &apiErr) && apiErr.notModified():
-			return q.result(hub.OutgoingSent, editID, "")
+			return q.result(hub.OutgoingSent, editID, ""), true
 		case !errors.As(err, &apiErr) || !apiErr.uneditable():
-			return q.failure(log, m, err, true)
+			return q.failure(log, m, err, true), true
 		}
 		log.Info("telegram message cannot be edited; sending a new one",
 			"edit_key", m.EditKey, "reason", apiErr.Description)
 	}
+	if m.EditKey != "" {
+		// A send is never repeated after an unknown outcome, even for an
+		// edit that falls back to one: the store learns that it is a send
+		// before it is made, so that a claim running out mid-send leaves
+		// it in doubt rather than pending to be sent again.
+		ok, err := q.store.FallBackOutgoing(ctx, m.Key, m.Attempts, q.opts.Now().UTC())
+		switch {
+		case err != nil:
+			log.Warn("record an edit falling back to a new message; will retry", "err", err)
+			return hub.OutgoingResult{State: hub.OutgoingPending,
+				NotBefore: q.opts.Now().Add(time.Second), Error: err.Error()}, true
+		case !ok:
+			log.Warn("claim of a telegram edit ran out before it fell back to a new " +
+				"message; not sending it")
+			return hub.OutgoingResult{}, false
+		}
+	}
 
 	id, err := q.api.Send(ctx, m.ChatID, m.Text, m.Markup, m.ParseMode)
 	if err != nil {
-		// A send is never repeated after an unknown outcome, even for an
-		// edit that fell back to one. TODO(#7): such an edit is repeated
-		// when its claim runs out mid-send, so its new message may go out
-		// twice.
-		return q.failure(log, m, err, false)
+		return q.failure(log, m, err, false), true
 	}
-	return q.result(hub.OutgoingSent, id, "")
+	return q.result(hub.OutgoingSent, id, ""), true
 }
 
 func (q *Queue) result(s hub.OutgoingState, msgID int, e string) hub.OutgoingResult {

@@ -12,14 +12,13 @@ import (
 // benchVenue fills the vendor schema with 100 tables and 300 reservations.
 func benchVenue(b *testing.B) (*sqlread.Connector, *venue) {
 	b.Helper()
-	admin, ro, role := vendorDB(b)
-	db := open(b, admin)
-	exec(b, db, `INSERT INTO vendor.desks SELECT g, 1 + g % 2, g::text, 4
+	v, admin, ro, role := vendorDB(b)
+	exec(b, v.DB(), `INSERT INTO vendor.desks SELECT g, 1 + g % 2, g::text, 4
 		FROM generate_series(5, 100) g;
 		INSERT INTO vendor.bookings (desk_id, starts, minutes, persons, guest, phone)
 		SELECT 1 + g % 100, date_trunc('hour', now()::timestamp) + (g / 100) * interval '3 hours',
 			120, 2, 'Гость', '+79160000000' FROM generate_series(0, 299) g`)
-	return newConnector(b, ro, queries), &venue{db: db, admin: admin, role: role}
+	return newConnector(b, ro, queries), &venue{v: v, admin: admin, role: role}
 }
 
 // BenchmarkIdleRequestsPerMinute measures one poll of an unchanged venue

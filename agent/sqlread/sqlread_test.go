@@ -5,99 +5,50 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"errors"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/stolik/stolik/agent"
 	"github.com/stolik/stolik/agent/connectortest"
 	"github.com/stolik/stolik/agent/sqlread"
+	"github.com/stolik/stolik/agent/sqlread/sqlreadtest"
 	"github.com/stolik/stolik/hub/postgres/pgtest"
 	"github.com/stolik/stolik/shared/wire"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// The vendor schema stands in for an RMS's own database: its names, its
-// wall-clock timestamps, a join table for checks on several tables.
-const vendorSchema = `
-CREATE SCHEMA vendor;
-CREATE TABLE vendor.zones (zone_id int PRIMARY KEY, title text NOT NULL);
-CREATE TABLE vendor.desks (desk_id int PRIMARY KEY, zone_id int NOT NULL REFERENCES vendor.zones,
-	num text NOT NULL, places int NOT NULL);
-CREATE TABLE vendor.checks (check_id bigserial PRIMARY KEY, opened timestamp NOT NULL,
-	persons int, closed timestamp);
-CREATE TABLE vendor.check_desks (check_id bigint REFERENCES vendor.checks, desk_id int);
-CREATE TABLE vendor.bookings (booking_id bigserial PRIMARY KEY, desk_id int NOT NULL,
-	starts timestamp NOT NULL, minutes int NOT NULL, persons int NOT NULL, guest text,
-	phone text, state text NOT NULL DEFAULT 'Принята', ext_id text);
-INSERT INTO vendor.zones VALUES (1, 'Основной зал'), (2, 'Веранда');
-INSERT INTO vendor.desks VALUES (1, 1, '1', 4), (2, 1, '2', 2), (3, 2, '5', 6), (4, 2, '6', 2);
-`
+var queries = sqlreadtest.Queries
 
-var queries = sqlread.Queries{
-	Halls: `SELECT zone_id AS id, title AS name FROM vendor.zones`,
-	Tables: `SELECT desk_id AS id, zone_id AS hall_id, num AS number, places AS seats
-		FROM vendor.desks`,
-	Orders: `SELECT c.check_id AS id, d.desk_id AS table_id, c.opened AS opened_at,
-		c.persons AS guests FROM vendor.checks c JOIN vendor.check_desks d USING (check_id)
-		WHERE c.closed IS NULL`,
-	Reservations: `SELECT booking_id AS id, desk_id AS table_id, starts AS start,
-		minutes AS duration, persons AS guests, guest AS name, phone, state AS status,
-		ext_id AS booking_id FROM vendor.bookings`,
-}
-
-var statuses = map[string]string{"Принята": "confirmed", "Отменена": "cancelled",
-	"Пришли": "seated"}
-
-const zone = "Europe/Moscow"
-
-// vendorDB makes a database with the vendor schema and a read-only role,
-// and returns the owner's URL and the read-only role's URL and name.
-func vendorDB(t testing.TB) (admin, ro, role string) {
+// vendorDB makes the vendor's database (2 halls of 2 tables) with a
+// read-only role, and returns it with the owner's URL and the read-only
+// role's URL and name.
+func vendorDB(t testing.TB) (v *sqlreadtest.Vendor, admin, ro, role string) {
 	t.Helper()
+	ctx := context.Background()
 	admin = pgtest.URL(t)
-	db := open(t, admin)
-	exec(t, db, vendorSchema)
-
+	v, err := sqlreadtest.Create(ctx, admin, sqlreadtest.Layout{Halls: 2, TablesPerHall: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	role = "stolik_ro_" + hex.EncodeToString(b)
-	password := hex.EncodeToString(b) + "pw"
-	exec(t, db, `CREATE ROLE `+role+` LOGIN PASSWORD '`+password+`';
-		GRANT USAGE ON SCHEMA vendor TO `+role+`;
-		GRANT SELECT ON ALL TABLES IN SCHEMA vendor TO `+role)
+	ro, err = v.ReadOnlyRole(ctx, role, hex.EncodeToString(b)+"pw", "stolik-sqlread")
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		// Before the database is dropped: the role's grants live in it.
-		_, _ = db.Exec(`DROP OWNED BY ` + role)
 		pgtest.Terminate(t, admin, "stolik-sqlread")
-		_, _ = db.Exec(`DROP ROLE ` + role)
+		_ = v.DropRole(context.Background(), role)
 	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.User = url.UserPassword(role, password)
-	q := u.Query()
-	q.Set("application_name", "stolik-sqlread")
-	u.RawQuery = q.Encode()
-	return admin, u.String(), role
-}
-
-func open(t testing.TB, dsn string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return v, admin, ro, role
 }
 
 func exec(t testing.TB, db *sql.DB, q string, args ...any) {
@@ -109,8 +60,9 @@ func exec(t testing.TB, db *sql.DB, q string, args ...any) {
 
 func newConnector(t testing.TB, dsn string, q sqlread.Queries) *sqlread.Connector {
 	t.Helper()
-	c, err := sqlread.New(sqlread.Config{Driver: "postgres", DSN: dsn, TimeZone: zone,
-		QueryTimeout: 5 * time.Second, Queries: q, Statuses: statuses})
+	cfg := sqlreadtest.Config(dsn)
+	cfg.Queries = q
+	c, err := sqlread.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,9 +73,8 @@ func newConnector(t testing.TB, dsn string, q sqlread.Queries) *sqlread.Connecto
 func TestConformance(t *testing.T) {
 	connectortest.Run(t, connectortest.Harness{
 		New: func(t *testing.T) (agent.Connector, connectortest.Venue) {
-			admin, ro, role := vendorDB(t)
-			return newConnector(t, ro, queries), &venue{db: open(t, admin), admin: admin,
-				role: role}
+			v, admin, ro, role := vendorDB(t)
+			return newConnector(t, ro, queries), &venue{v: v, admin: admin, role: role}
 		},
 		Skip: map[string]string{
 			connectortest.SkipWrite: "sqlread only reads; bookings for such a venue are " +
@@ -137,23 +88,13 @@ func TestConformance(t *testing.T) {
 
 // venue changes the vendor tables directly, as the RMS's till would.
 type venue struct {
-	db          *sql.DB
+	v           *sqlreadtest.Vendor
 	admin, role string
-}
-
-func local(t time.Time) time.Time {
-	loc, _ := time.LoadLocation(zone)
-	return time.Date(t.In(loc).Year(), t.In(loc).Month(), t.In(loc).Day(), t.In(loc).Hour(),
-		t.In(loc).Minute(), t.In(loc).Second(), 0, time.UTC)
 }
 
 func (v *venue) OpenOrder(t testing.TB, tableID string, guests int) string {
 	t.Helper()
-	var id string
-	err := v.db.QueryRow(`WITH c AS (INSERT INTO vendor.checks (opened, persons)
-		VALUES ($1, $2) RETURNING check_id)
-		INSERT INTO vendor.check_desks SELECT check_id, $3::int FROM c RETURNING check_id::text`,
-		local(time.Now()), guests, tableID).Scan(&id)
+	id, err := v.v.OpenOrder(context.Background(), tableID, guests, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,16 +103,14 @@ func (v *venue) OpenOrder(t testing.TB, tableID string, guests int) string {
 
 func (v *venue) CloseOrder(t testing.TB, orderID string) {
 	t.Helper()
-	exec(t, v.db, `UPDATE vendor.checks SET closed = now() WHERE check_id = $1::bigint`, orderID)
+	if err := v.v.CloseOrder(context.Background(), orderID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (v *venue) AddReservation(t testing.TB, r wire.Reservation) string {
 	t.Helper()
-	var id string
-	err := v.db.QueryRow(`INSERT INTO vendor.bookings (desk_id, starts, minutes, persons,
-		guest, phone) VALUES ($1::int, $2, $3, $4, $5, $6) RETURNING booking_id::text`,
-		r.TableIDs[0], local(r.Start), int(time.Duration(r.Duration)/time.Minute), r.Guests,
-		r.Name, r.Phone).Scan(&id)
+	id, err := v.v.AddReservation(context.Background(), r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,30 +130,21 @@ func (v *venue) Reservations(t testing.TB) []wire.Reservation {
 func (v *venue) SetDown(t testing.TB, down bool) {
 	t.Helper()
 	if down {
-		exec(t, v.db, `ALTER ROLE `+v.role+` NOLOGIN`)
+		exec(t, v.v.DB(), `ALTER ROLE `+v.role+` NOLOGIN`)
 		pgtest.Terminate(t, v.admin, "stolik-sqlread")
 		return
 	}
-	exec(t, v.db, `ALTER ROLE `+v.role+` LOGIN`)
+	exec(t, v.v.DB(), `ALTER ROLE `+v.role+` LOGIN`)
 }
 
 func (v *venue) LoseNextAnswer(t testing.TB) { t.Fatal("not simulated") }
 func (v *venue) Lock(t testing.TB, _ string) { t.Fatal("not simulated") }
 func (v *venue) ExpireToken(t testing.TB)    { t.Fatal("not simulated") }
 
-func TestReadOnlyRoleCannotWrite(t *testing.T) {
-	_, ro, _ := vendorDB(t)
-	_, err := open(t, ro).Exec(`INSERT INTO vendor.zones VALUES (9, 'Бар')`)
-	var pe *pgconn.PgError
-	if !errors.As(err, &pe) || pe.Code != "42501" {
-		t.Fatalf("insert as the read-only role = %v, want permission denied (42501)", err)
-	}
-}
-
 func TestTransactionIsReadOnly(t *testing.T) {
 	// Even with an account that may write, the snapshot's transaction
 	// refuses a query that tries to.
-	admin, _, _ := vendorDB(t)
+	_, admin, _, _ := vendorDB(t)
 	q := queries
 	q.Reservations = `WITH gone AS (DELETE FROM vendor.bookings RETURNING *)
 		SELECT booking_id AS id, desk_id AS table_id, starts AS start, minutes AS duration
@@ -227,7 +157,7 @@ func TestTransactionIsReadOnly(t *testing.T) {
 }
 
 func TestUnexpectedColumns(t *testing.T) {
-	_, ro, _ := vendorDB(t)
+	_, _, ro, _ := vendorDB(t)
 	q := queries
 	q.Tables = `SELECT desk_id AS id, zone_id AS hall_id, num, places AS seats FROM vendor.desks`
 	_, err := newConnector(t, ro, q).Snapshot(context.Background())
@@ -240,8 +170,8 @@ func TestUnexpectedColumns(t *testing.T) {
 }
 
 func TestBadValueNamesRow(t *testing.T) {
-	admin, ro, _ := vendorDB(t)
-	exec(t, open(t, admin), `INSERT INTO vendor.bookings (desk_id, starts, minutes, persons,
+	v, _, ro, _ := vendorDB(t)
+	exec(t, v.DB(), `INSERT INTO vendor.bookings (desk_id, starts, minutes, persons,
 		state) VALUES (1, '2026-12-05 19:00', 120, 2, 'Странная')`)
 	_, err := newConnector(t, ro, queries).Snapshot(context.Background())
 	want := `sqlread reservations query: row 1 (id 1): status "Странная" is not mapped`
@@ -251,9 +181,8 @@ func TestBadValueNamesRow(t *testing.T) {
 }
 
 func TestTimesMergesAndStatuses(t *testing.T) {
-	admin, ro, _ := vendorDB(t)
-	db := open(t, admin)
-	exec(t, db, `INSERT INTO vendor.checks (check_id, opened, persons)
+	v, _, ro, _ := vendorDB(t)
+	exec(t, v.DB(), `INSERT INTO vendor.checks (check_id, opened, persons)
 		VALUES (7, '2026-12-05 18:30', 5);
 		INSERT INTO vendor.check_desks VALUES (7, 1), (7, 2);
 		INSERT INTO vendor.bookings (desk_id, starts, minutes, persons, guest, phone, state, ext_id)
@@ -288,7 +217,7 @@ func TestTimesMergesAndStatuses(t *testing.T) {
 }
 
 func TestTimestampWithZoneIsAnInstant(t *testing.T) {
-	_, ro, _ := vendorDB(t)
+	_, _, ro, _ := vendorDB(t)
 	q := queries
 	q.Orders = `SELECT 1 AS id, 1 AS table_id,
 		timestamptz '2026-12-05 18:30:00+03' AS opened_at`

@@ -61,7 +61,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	listen := fs.String("listen", "127.0.0.1:8080", "hub address")
 	headless := fs.Bool("headless", false, "run the guest's script once, check it, and exit")
 	more := fs.String("more", "", "more venues, on other connectors: a comma-separated list of "+
-		strings.Join(moreKinds, ", ")+" (all: every one)")
+		strings.Join(moreKinds, ", ")+" (all: every one; sqlread needs PostgreSQL's server "+
+		"binaries, apt-get install postgresql, and is left out without them)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -94,19 +95,8 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	d.tills = append(d.tills, rk)
-	kinds := strings.Split(d.more, ",")
-	if d.more == "all" {
-		kinds = moreKinds
-	}
-	for i, kind := range kinds {
-		if kind = strings.TrimSpace(kind); kind == "" {
-			continue
-		}
-		till, err := startMore(kind, d.dir, uint64(20+i))
-		if err != nil {
-			return err
-		}
-		d.tills = append(d.tills, till)
+	if err := d.addMore(); err != nil {
+		return err
 	}
 
 	// Venues, agents and the guest app's API key are made with the hub's
@@ -215,6 +205,31 @@ The HTTP API, with the header "Authorization: Bearer %[8]s":
 	}
 	<-ctx.Done()
 	fmt.Fprintln(d.out, "\nstopping the agents and the hub…")
+	return nil
+}
+
+// addMore starts the venues --more asks for. One the machine cannot run
+// is told about in a line and left out.
+func (d *demo) addMore() error {
+	kinds := strings.Split(d.more, ",")
+	if d.more == "all" {
+		kinds = moreKinds
+	}
+	for i, kind := range kinds {
+		if kind = strings.TrimSpace(kind); kind == "" {
+			continue
+		}
+		till, err := startMore(kind, d.dir, uint64(20+i))
+		var skip skipped
+		if errors.As(err, &skip) {
+			fmt.Fprintln(d.out, skip)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		d.tills = append(d.tills, till)
+	}
 	return nil
 }
 

@@ -101,12 +101,15 @@ func (r *rms) holding(bookingID string, tables []string, start time.Time) (wire.
 
 // moreKinds are the connectors --more can add a venue on, beside the two
 // the guest books at.
-var moreKinds = []string{"poster", "quickresto", "files"}
+var moreKinds = []string{"poster", "quickresto", "files", "sqlread"}
 
 // startMore starts a fake for one more venue on kind. dir is where a file
-// exchange venue keeps its folder.
+// exchange venue keeps its folder. A venue the machine cannot run
+// (sqlread without PostgreSQL) returns a skipped error.
 func startMore(kind, dir string, seed uint64) (*rms, error) {
 	switch kind {
+	case "sqlread":
+		return startSQLRead(dir, seed)
 	case "poster":
 		f, err := postertest.New(postertest.Options{Halls: 2, TablesPerHall: 4})
 		if err != nil {

@@ -16,6 +16,9 @@
 //
 // Without server binaries the test is skipped with a message saying what to
 // install, unless STOLIK_REQUIRE_PG=1 (as in CI), which makes it fail.
+//
+// Outside tests, Start runs such a cluster for a program of its own (the
+// demo does); the program stops it with Cluster.Stop.
 package pgtest
 
 import (
@@ -48,8 +51,9 @@ const (
 	EnvRequire = "STOLIK_REQUIRE_PG"
 )
 
-// errNoServer means there are no PostgreSQL server binaries to start.
-var errNoServer = errors.New("PostgreSQL server binaries not found")
+// ErrNoServer means there are no PostgreSQL server binaries to start a
+// cluster with.
+var ErrNoServer = errors.New("PostgreSQL server binaries not found")
 
 // dirPrefix starts the name of every cluster directory, so that a later
 // process can find and remove clusters whose process died.
@@ -58,7 +62,7 @@ const dirPrefix = "stolik-pgtest-"
 var (
 	mu       sync.Mutex
 	inMain   bool     // Main is running the tests
-	started  *cluster // the process's cluster, once started
+	started  *Cluster // the process's cluster, once started
 	startErr error    // why it could not start; sticky
 	serial   int      // numbers the databases of this process
 )
@@ -83,7 +87,7 @@ func Run(m *testing.M) int {
 	started = nil
 	mu.Unlock()
 	if c != nil {
-		if err := c.stop(); err != nil {
+		if err := c.Stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
 		}
 	}
@@ -99,7 +103,7 @@ func URL(t testing.TB) string {
 	if admin == "" {
 		var err error
 		if admin, err = clusterURL(); err != nil {
-			if errors.Is(err, errNoServer) && os.Getenv(EnvRequire) != "1" {
+			if errors.Is(err, ErrNoServer) && os.Getenv(EnvRequire) != "1" {
 				t.Skip(err.Error())
 			}
 			t.Fatalf("pgtest: %v", err)
@@ -189,7 +193,7 @@ func clusterURL() (string, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if started != nil {
-		return started.url(), nil
+		return started.URL(), nil
 	}
 	if startErr != nil {
 		return "", startErr
@@ -200,19 +204,33 @@ func clusterURL() (string, error) {
 			"pgtest.Main(m) or pgtest.Run(m), which stop it after the tests")
 	}
 
+	started, startErr = Start("")
+	if errors.Is(startErr, ErrNoServer) {
+		startErr = fmt.Errorf("%w or set %s; with %s=1 this fails the test",
+			startErr, EnvURL, EnvRequire)
+	}
+	if startErr != nil {
+		started = nil
+		return "", startErr
+	}
+	return started.URL(), nil
+}
+
+// Installed returns nil when the PostgreSQL server binaries Start needs are
+// on this machine, else an error wrapping ErrNoServer that says what to
+// install.
+func Installed() error {
+	_, err := binaries()
+	return err
+}
+
+func binaries() (string, error) {
 	bin, err := findBinaries()
 	if err != nil {
-		startErr = fmt.Errorf("%w (%v): install postgresql (Debian: apt-get install "+
-			"postgresql postgresql-contrib) or set %s; with %s=1 this fails the test",
-			errNoServer, err, EnvURL, EnvRequire)
-		return "", startErr
+		return "", fmt.Errorf("%w (%v): install postgresql (Debian, Ubuntu: "+
+			"apt-get install postgresql)", ErrNoServer, err)
 	}
-	removeStale()
-	started, startErr = start(bin)
-	if startErr != nil {
-		return "", startErr
-	}
-	return started.url(), nil
+	return bin, nil
 }
 
 // findBinaries returns the directory holding initdb and pg_ctl: from PATH,
@@ -243,30 +261,46 @@ func findBinaries() (string, error) {
 	return "", errors.New("no initdb and pg_ctl on PATH or in /usr/lib/postgresql/*/bin")
 }
 
-// cluster is a running throwaway PostgreSQL.
-type cluster struct {
+// Cluster is a running throwaway PostgreSQL: in its own directory,
+// listening only on a unix socket there, with a superuser that needs no
+// password, tuned for speed rather than durability.
+type Cluster struct {
 	bin  string   // directory of the server binaries
 	dir  string   // holds data/, the socket and the log
 	as   []string // command prefix running a program as the cluster's owner
 	name string   // the superuser's name
 }
 
-func (c *cluster) data() string { return filepath.Join(c.dir, "data") }
+func (c *Cluster) data() string { return filepath.Join(c.dir, "data") }
 
-// url is the admin URL: the superuser on the postgres database, through
-// the socket in c.dir.
-func (c *cluster) url() string {
+// URL is the admin URL: the superuser on the postgres database, through
+// the socket in the cluster's directory.
+func (c *Cluster) URL() string {
 	return "postgres://" + c.name + "@/postgres?host=" + url.QueryEscape(c.dir) +
 		"&sslmode=disable"
 }
 
-// start creates and starts a cluster in a new temporary directory.
-func start(bin string) (*cluster, error) {
-	dir, err := os.MkdirTemp("", dirPrefix)
+// Start creates and starts a cluster in a new directory under parent (""
+// for the system's temporary directory), first removing clusters there
+// whose process died without stopping them. As root the cluster runs as
+// the postgres (or nobody) user, which must be able to reach parent. The
+// server runs in a process group of its own, so a Ctrl-C meant for the
+// caller does not reach it: the caller stops it with Stop. Without server
+// binaries the error wraps ErrNoServer and says what to install.
+func Start(parent string) (*Cluster, error) {
+	bin, err := binaries()
+	if err != nil {
+		return nil, err
+	}
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	removeStale(parent)
+	dir, err := os.MkdirTemp(parent, dirPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("start postgres: %w", err)
 	}
-	c := &cluster{bin: bin, dir: dir, name: "postgres"}
+	c := &Cluster{bin: bin, dir: dir, name: "postgres"}
 	if err := c.init(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start postgres in %s: %w", dir, err)
@@ -275,7 +309,7 @@ func start(bin string) (*cluster, error) {
 }
 
 // init runs initdb and pg_ctl start.
-func (c *cluster) init() error {
+func (c *Cluster) init() error {
 	if err := os.WriteFile(filepath.Join(c.dir, "owner.pid"),
 		[]byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return err
@@ -309,8 +343,9 @@ func (c *cluster) init() error {
 		"-l", filepath.Join(c.dir, "server.log"), "-o", opts)
 }
 
-// stop stops the server and removes its directory.
-func (c *cluster) stop() error {
+// Stop stops the server, ending its sessions, and removes its directory
+// with the data.
+func (c *Cluster) Stop() error {
 	err := c.run("pg_ctl", "stop", "-D", c.data(), "-m", "immediate", "-w")
 	if rmErr := os.RemoveAll(c.dir); rmErr != nil {
 		err = errors.Join(err, rmErr)
@@ -322,7 +357,7 @@ func (c *cluster) stop() error {
 }
 
 // run runs one of the server binaries as the cluster's owner.
-func (c *cluster) run(program string, args ...string) error {
+func (c *Cluster) run(program string, args ...string) error {
 	argv := append(slices.Clone(c.as), filepath.Join(c.bin, program))
 	argv = append(argv, args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
@@ -361,10 +396,10 @@ func unprivileged() (uid, gid int, as []string, err error) {
 		"found neither a postgres nor a nobody user with setpriv or runuser to switch to")
 }
 
-// removeStale stops and removes the clusters of test processes that died
-// without calling Main's cleanup (killed, or timed out).
-func removeStale() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+// removeStale stops and removes the clusters under parent of processes
+// that died without stopping them (killed, or timed out).
+func removeStale(parent string) {
+	dirs, _ := filepath.Glob(filepath.Join(parent, dirPrefix+"*"))
 	for _, dir := range dirs {
 		raw, err := os.ReadFile(filepath.Join(dir, "owner.pid"))
 		if err != nil {
@@ -374,7 +409,7 @@ func removeStale() {
 		if err != nil || pid == os.Getpid() || alive(pid) {
 			continue
 		}
-		c := &cluster{dir: dir}
+		c := &Cluster{dir: dir}
 		if bin, err := findBinaries(); err == nil {
 			c.bin = bin
 			if os.Geteuid() == 0 {

@@ -33,6 +33,11 @@ type Notice struct {
 	BookingID string `json:"booking_id,omitempty"`
 	// GuestName is the guest's first name only.
 	GuestName string `json:"guest_name,omitempty"`
+	// Phone and Comment are how to call back a large party and what it
+	// asked for; the dashboard shows them to the venue's staff only.
+	// A late guest's notice has neither: its booking has them.
+	Phone   string `json:"phone,omitempty"`
+	Comment string `json:"comment,omitempty"`
 	// Party is the number of guests; 0 when the guest did not say.
 	Party int `json:"party,omitempty"`
 	// Wanted is the time the guest booked or asked for, in UTC; zero when

@@ -10,14 +10,14 @@ import (
 	"github.com/stolik/stolik/hub"
 )
 
-const noticeColumns = `id, venue_id, kind, booking_id, guest_name, party, wanted,
-	created_at, done_at`
+const noticeColumns = `id, venue_id, kind, booking_id, guest_name, phone, comment,
+	party, wanted, created_at, done_at`
 
 func scanNotice(row pgx.Row) (hub.Notice, error) {
 	var n hub.Notice
 	var wanted, done *time.Time
-	err := row.Scan(&n.ID, &n.VenueID, &n.Kind, &n.BookingID, &n.GuestName, &n.Party,
-		&wanted, &n.CreatedAt, &done)
+	err := row.Scan(&n.ID, &n.VenueID, &n.Kind, &n.BookingID, &n.GuestName, &n.Phone,
+		&n.Comment, &n.Party, &wanted, &n.CreatedAt, &done)
 	n.Wanted, n.DoneAt, n.CreatedAt = fromNull(wanted), fromNull(done), utc(n.CreatedAt)
 	return n, err
 }
@@ -30,9 +30,9 @@ func (s *Store) PutNotice(ctx context.Context, n hub.Notice) error {
 		return fmt.Errorf("put notice: %w", err)
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO staff_notices (`+noticeColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		n.ID, n.VenueID, string(n.Kind), n.BookingID, n.GuestName, n.Party,
-		nullTime(n.Wanted), n.CreatedAt, nullTime(n.DoneAt))
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		n.ID, n.VenueID, string(n.Kind), n.BookingID, n.GuestName, n.Phone, n.Comment,
+		n.Party, nullTime(n.Wanted), n.CreatedAt, nullTime(n.DoneAt))
 	if err != nil {
 		return fmt.Errorf("put notice %q: %w", n.ID, classify(err))
 	}

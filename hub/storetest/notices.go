@@ -25,7 +25,7 @@ func testNotices(t *testing.T, s hub.Store) {
 		BookingID: "bkg_1", GuestName: "Анна", Party: 2, Wanted: t0.Add(time.Hour),
 		CreatedAt: t0.Add(time.Minute)}
 	large := hub.Notice{ID: "large/f1", VenueID: "ven_1", Kind: hub.NoticeLargeParty,
-		GuestName: "Иван", CreatedAt: t0}
+		GuestName: "Иван", Phone: "+79161234567", Comment: "у окна", CreatedAt: t0}
 	other := hub.Notice{ID: "late/bkg_2", VenueID: "ven_2", Kind: hub.NoticeLate,
 		BookingID: "bkg_2", GuestName: "Ольга", Party: 4, Wanted: t0, CreatedAt: t0}
 	for _, n := range []hub.Notice{late, large, other} {

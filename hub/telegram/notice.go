@@ -39,7 +39,8 @@ func lateNotice(bk hub.Booking) hub.Notice {
 func largeNotice(f flow, zone *time.Location) hub.Notice {
 	sum := sha256.Sum256([]byte(f.MsgKey + "/" + f.Token))
 	n := hub.Notice{ID: "large/" + hex.EncodeToString(sum[:8]), VenueID: f.VenueID,
-		Kind: hub.NoticeLargeParty, GuestName: firstName(f.Name), Party: f.Party}
+		Kind: hub.NoticeLargeParty, GuestName: firstName(f.Name), Phone: f.Phone,
+		Comment: f.Comment, Party: f.Party}
 	if d, err := booking.ParseDate(f.Date); err == nil {
 		n.Wanted = d.Start(zone).UTC()
 	}

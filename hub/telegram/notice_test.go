@@ -79,8 +79,10 @@ func TestNoticesWithoutStaffChat(t *testing.T) {
 	wanted := e.tomorrow().Start(e.zone)
 	if large.Kind != hub.NoticeLargeParty || large.BookingID != "" ||
 		large.GuestName != "Hanna" || large.Party != 6 || !large.Wanted.Equal(wanted) ||
+		large.Phone != "+79007654321" || large.Comment != "a long table please" ||
 		!strings.HasPrefix(large.ID, "large/") {
-		t.Errorf("large party notice = %+v, want Hanna, 6 guests on %v", large, wanted)
+		t.Errorf("large party notice = %+v, want Hanna, 6 guests on %v, her phone "+
+			"to call back and her wish", large, wanted)
 	}
 	if n := len(e.bookings()); n != 1 {
 		t.Errorf("%d bookings, want 1 (a request is not a booking)", n)

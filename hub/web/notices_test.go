@@ -22,7 +22,8 @@ func TestNoticesOnVenuePage(t *testing.T) {
 	late := hub.Notice{ID: "late/bkg_1", VenueID: "ven_a", Kind: hub.NoticeLate,
 		BookingID: "bkg_1", GuestName: "Анна", Party: 3, Wanted: start, CreatedAt: now}
 	large := hub.Notice{ID: "large/0f1e", VenueID: "ven_a", Kind: hub.NoticeLargeParty,
-		GuestName: "Глеб", Party: 12, CreatedAt: now.Add(time.Second)}
+		GuestName: "Глеб", Phone: "+79161234567", Comment: "у окна", Party: 12,
+		CreatedAt: now.Add(time.Second)}
 	other := hub.Notice{ID: "late/bkg_b", VenueID: "ven_b", Kind: hub.NoticeLate,
 		BookingID: "bkg_b", GuestName: "Ольга", Party: 2, Wanted: start, CreatedAt: now}
 	for _, n := range []hub.Notice{late, large, other} {
@@ -34,6 +35,7 @@ func TestNoticesOnVenuePage(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, `data-notice="late/bkg_1"`) ||
 		!strings.Contains(body, "Running late: Анна, 3 guests, booked for 11.07 19:30") ||
 		!strings.Contains(body, "Large party request: Глеб, 12 guests") ||
+		!strings.Contains(body, `Call <a href="tel:&#43;79161234567">&#43;79161234567</a>. «у окна»`) ||
 		strings.Contains(body, "Ольга") {
 		t.Fatalf("venue page: %d, want A's two notices and not B's:\n%s", code, body)
 	}

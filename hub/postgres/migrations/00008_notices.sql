@@ -8,6 +8,8 @@ CREATE TABLE staff_notices (
 	kind       text NOT NULL,
 	booking_id text COLLATE "C" NOT NULL DEFAULT '',
 	guest_name text NOT NULL DEFAULT '',
+	phone      text NOT NULL DEFAULT '',
+	comment    text NOT NULL DEFAULT '',
 	party      integer NOT NULL DEFAULT 0,
 	wanted     timestamptz,
 	created_at timestamptz NOT NULL,

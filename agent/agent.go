@@ -71,4 +71,7 @@ var (
 	ErrRefused = errors.New("refused by the RMS")
 	// ErrUnsupported means the connector cannot do what was asked.
 	ErrUnsupported = errors.New("not supported by this connector")
+	// ErrBadRequest means the request lacks what the connector needs (a
+	// booking id, a table); sending it again will not help.
+	ErrBadRequest = errors.New("bad request")
 )

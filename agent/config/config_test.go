@@ -186,9 +186,11 @@ func TestFilesConnector(t *testing.T) {
     preset: smarttouch-csv
     time_zone: Europe/Moscow
     confirm_wait: 30s
+    orders: {max_age: 0s}
     reservations:
       fields: {booking_id: ""}
       statuses: {"Ждём": new}
+      max_age: 1h
 `)
 	c, err := config.Load(p)
 	if err != nil {
@@ -200,6 +202,15 @@ func TestFilesConnector(t *testing.T) {
 	}
 	if f.ConfirmWait != 30*time.Second || f.Reservations.Statuses["Ждём"] != "new" {
 		t.Errorf("files = %+v", f)
+	}
+	if m := f.Orders.MaxAge; m == nil || *m != 0 {
+		t.Errorf("orders.max_age = %v, want 0 (the check off)", m)
+	}
+	if m := f.Reservations.MaxAge; m == nil || *m != time.Hour {
+		t.Errorf("reservations.max_age = %v, want 1h", m)
+	}
+	if f.Tables.MaxAge != nil {
+		t.Errorf("tables.max_age = %v, want unset", *f.Tables.MaxAge)
 	}
 	if v, ok := f.Reservations.Fields["booking_id"]; !ok || v != "" {
 		t.Errorf("an emptied field is lost: %v", f.Reservations.Fields)

@@ -28,11 +28,12 @@ type Config struct {
 	// generic-xml. The mappings below override it field by field.
 	Preset string `yaml:"preset"`
 	// TimeZone is the venue's IANA zone, for times written without one.
+	// Required: the agent's host clock may be set to another zone.
 	TimeZone string `yaml:"time_zone"`
 	// Complete says when an export counts as fully written: "marker" (a
-	// companion <name>.done or <name>.ok file), "stable" (size and mtime
-	// unchanged across two reads at least Settle apart) or "either"
-	// (the default).
+	// companion <name>.done or <name>.ok file; the CSV presets' default),
+	// "stable" (size and mtime unchanged across two reads at least Settle
+	// apart) or "either" (the XML preset's default).
 	Complete string        `yaml:"complete"`
 	Settle   time.Duration `yaml:"settle"`
 	// KeepDays is how long read, quarantined and sent files are kept.
@@ -71,6 +72,11 @@ type Mapping struct {
 	TimeZone string `yaml:"time_zone"`
 	// ListSeparator separates table ids inside one field.
 	ListSeparator string `yaml:"list_separator"`
+	// MaxAge is how old the newest export of this kind may grow before
+	// Snapshot fails, counted from when the connector read it: the RMS's
+	// export job has stopped. Unset takes DefaultMaxAge; 0 turns the check
+	// off.
+	MaxAge *time.Duration `yaml:"max_age"`
 	// Statuses maps the RMS's words for a reservation's stage to new,
 	// confirmed, seated or cancelled.
 	Statuses map[string]string `yaml:"statuses"`
@@ -82,6 +88,14 @@ const (
 	DefaultSettle      = time.Second
 	DefaultConfirmWait = time.Minute
 )
+
+// DefaultMaxAge is each kind's max_age when unset: a venue's open orders
+// go stale fastest, its tables slowest.
+var DefaultMaxAge = map[string]time.Duration{
+	"tables":       24 * time.Hour,
+	"orders":       10 * time.Minute,
+	"reservations": 30 * time.Minute,
+}
 
 // Field names, per kind; see the package documentation.
 var (
@@ -142,15 +156,15 @@ var (
 
 // Presets are the ready mappings, by name.
 var Presets = map[string]Config{
-	"generic-csv": {Format: "csv",
+	"generic-csv": {Format: "csv", Complete: "marker",
 		Tables:       genericCSV("tables*.csv", tableFields),
 		Orders:       genericCSV("orders*.csv", orderFields),
 		Reservations: genericCSV("reservations*.csv", reservationFields)},
-	"generic-xml": {Format: "xml",
+	"generic-xml": {Format: "xml", Complete: "either",
 		Tables:       genericXML("tables*.xml", "table", tableFields),
 		Orders:       genericXML("orders*.xml", "order", orderFields),
 		Reservations: genericXML("reservations*.xml", "reservation", reservationFields)},
-	"smarttouch-csv": {Format: "csv",
+	"smarttouch-csv": {Format: "csv", Complete: "marker",
 		Tables: smartTouch("stoly*.csv", map[string]string{"id": "Код", "hall_id": "КодЗала",
 			"hall_name": "Зал", "number": "Номер", "name": "Название", "seats": "Мест"}),
 		Orders: smartTouch("zakazy*.csv", map[string]string{"id": "Код",
@@ -194,6 +208,9 @@ func (c Config) Resolve() Config {
 		r.Quarantine = "quarantine"
 	}
 	if r.Complete == "" {
+		r.Complete = p.Complete
+	}
+	if r.Complete == "" {
 		r.Complete = "either"
 	}
 	if r.Settle == 0 {
@@ -208,6 +225,13 @@ func (c Config) Resolve() Config {
 	r.Tables = over(p.Tables, c.Tables)
 	r.Orders = over(p.Orders, c.Orders)
 	r.Reservations = over(p.Reservations, c.Reservations)
+	for k, m := range map[kind]*Mapping{kindTables: &r.Tables, kindOrders: &r.Orders,
+		kindReservations: &r.Reservations} {
+		if m.MaxAge == nil {
+			d := DefaultMaxAge[string(k)]
+			m.MaxAge = &d
+		}
+	}
 	return r
 }
 
@@ -229,6 +253,9 @@ func over(base, m Mapping) Mapping {
 	set(&r.ListSeparator, m.ListSeparator)
 	if m.Header != nil {
 		r.Header = m.Header
+	}
+	if m.MaxAge != nil {
+		r.MaxAge = m.MaxAge
 	}
 	merge := func(a, b map[string]string) map[string]string {
 		out := maps.Clone(a)
@@ -294,7 +321,10 @@ func (c Config) Problems() []Problem {
 		bad("confirm_wait", "%v is longer than the agent lets a command run (2m); "+
 			"use at most 100s", r.ConfirmWait)
 	}
-	if _, err := loadZone(r.TimeZone); err != nil {
+	if r.TimeZone == "" {
+		bad("time_zone", "is empty; write the venue's IANA zone, e.g. Europe/Moscow "+
+			"(the times in the exports are read in it)")
+	} else if _, err := loadZone(r.TimeZone); err != nil {
 		bad("time_zone", "%v; write an IANA name such as Europe/Moscow", err)
 	}
 	for _, k := range kinds {
@@ -327,6 +357,10 @@ func (c Config) Problems() []Problem {
 				bad(field("fields."+f), "is required; name the column that holds it")
 			}
 		}
+		if m.MaxAge != nil && *m.MaxAge < 0 {
+			bad(field("max_age"), "cannot be negative (%v is usual; 0 turns the check off)",
+				DefaultMaxAge[string(k)])
+		}
 		if m.TimeZone != "" {
 			if _, err := loadZone(m.TimeZone); err != nil {
 				bad(field("time_zone"), "%v", err)
@@ -355,7 +389,7 @@ func (c Config) mapping(k kind) Mapping {
 
 func loadZone(name string) (*time.Location, error) {
 	if name == "" {
-		return time.Local, nil
+		return nil, fmt.Errorf("no time zone given")
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {

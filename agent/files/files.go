@@ -13,9 +13,10 @@
 //	  files:
 //	    dir: C:\SmartTouch\exchange
 //	    preset: smarttouch-csv      # or generic-csv, generic-xml
-//	    time_zone: Europe/Moscow
-//	    complete: marker            # marker, stable or either (default)
+//	    time_zone: Europe/Moscow    # required: the times in the files are local
+//	    complete: marker            # the CSV presets' default; stable or either
 //	    confirm_wait: 1m
+//	    orders: {max_age: 10m}      # the default; 0s turns the check off
 //	    reservations:
 //	      fields: {phone: "Тел"}    # one column renamed; "" removes a field
 //	      statuses: {"Ждём": new}
@@ -38,18 +39,38 @@
 // when a companion marker file exists (tables.csv.done, tables.csv.ok,
 // tables.done or tables.ok, written after the export), or when its size
 // and modification time stayed the same across two reads at least settle
-// apart (complete: marker, stable or either; either is the default). A
-// marker is the safe choice: a writer that stalls longer than settle
-// makes a half-written file look complete.
+// apart (complete: marker, stable or either).
+//
+// The CSV presets default to marker. A CSV cut at a line boundary parses
+// as a shorter list, and a writer that stalls longer than settle makes
+// such a file look complete, so settle could replace all the tables or
+// orders with part of them. A marker is what any export job or dealer's
+// script can do: write the export, then an empty <name>.done. (A row-count
+// trailer would need a line the RMS's own export does not write.) Settle
+// stays as an explicit opt-in, complete: stable or either, and the agent
+// warns about it in its log at start. The XML preset defaults to either:
+// a cut XML file does not parse, so it is never applied, only quarantined.
+// While an export waits for its marker, the errors below name it.
 //
 // A complete export is read whole. If anything in it is wrong (a missing
 // column, a time in the wrong format, an id twice, a truncated XML file)
 // none of it is used: the file goes to quarantine/ with a .why.txt beside
 // it naming the line, the problem is logged, and that kind keeps its
-// previous state. A good export replaces its kind's state and moves to
-// done/. The newest file of each kind in done/ is read again when the
-// agent starts. Until every kind has been read once, Snapshot reports
-// which exports it is waiting for.
+// previous state. The snapshot keeps working, and the connector's health
+// notes the exports set aside over the last day (how many, the newest and
+// why) for the hub's agent pages. A file that cannot be moved to
+// quarantine/ is logged once and skipped until it changes. A good export
+// replaces its kind's state and moves to done/. The newest file of each
+// kind in done/ is read again when the agent starts. Until every kind has
+// been read once, Snapshot reports which exports it is waiting for.
+//
+// The RMS must export each kind periodically, changed or not. When the
+// newest export of a kind was read longer ago than its max_age (tables
+// 24h, orders 10m, reservations 30m unless set; 0s turns it off), Snapshot
+// fails naming the kind, its file, its age and the folder: the export job
+// has stopped and the venue's state is no longer known. The age counts
+// from when the connector read the file (the agent's clock, not the share's),
+// and survives a restart through the name the file is kept under in done/.
 //
 // # The generic format
 //
@@ -139,13 +160,28 @@ type Connector struct {
 	now  func() time.Time
 	poll time.Duration
 
-	mu     sync.Mutex
-	st     parsed            // guarded by mu; the last good export of each kind
-	loaded map[kind]bool     // guarded by mu; kinds read at least once
-	latest map[kind]string   // guarded by mu; newest done/ file of each kind
-	seen   map[string]sample // guarded by mu; unmarked exports, by name
-	pruned time.Time         // guarded by mu
+	mu      sync.Mutex
+	st      parsed             // guarded by mu; the last good export of each kind
+	loaded  map[kind]bool      // guarded by mu; kinds read at least once
+	latest  map[kind]string    // guarded by mu; newest done/ file of each kind
+	readAt  map[kind]time.Time // guarded by mu; when latest was read
+	waiting map[kind]string    // guarded by mu; newest export not complete yet
+	seen    map[string]sample  // guarded by mu; unmarked exports, by name
+	stuck   map[string]sample  // guarded by mu; bad exports that would not move
+	quar    []quarantined      // guarded by mu; set aside within quarantineNoted
+	pruned  time.Time          // guarded by mu
 }
+
+// quarantined is an export set aside as malformed.
+type quarantined struct {
+	at   time.Time
+	name string
+	why  string
+}
+
+// quarantineNoted is how long a quarantined export is reported in
+// HealthNote.
+const quarantineNoted = 24 * time.Hour
 
 type dirs struct {
 	in, out, done, quarantine, sent string
@@ -172,7 +208,8 @@ func New(cfg Config, opts Options) (*Connector, error) {
 	c := &Connector{
 		cfg: r, log: opts.Logger, now: opts.Now, poll: opts.PollEvery,
 		dec: map[kind]decoder{}, loaded: map[kind]bool{}, latest: map[kind]string{},
-		seen: map[string]sample{},
+		readAt: map[kind]time.Time{}, waiting: map[kind]string{},
+		seen: map[string]sample{}, stuck: map[string]sample{},
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -208,7 +245,19 @@ func New(cfg Config, opts Options) (*Connector, error) {
 		}
 		c.dec[k] = d
 	}
+	if r.Complete != "marker" {
+		msg := "exports are read once they stop changing for settle; an export " +
+			"job that pauses longer makes a half-written file look complete"
+		if r.Format == "csv" {
+			msg = "exports are read once they stop changing for settle; a CSV export " +
+				"job that pauses longer makes a half-written file look complete, and " +
+				"part of a list replaces the whole; have the RMS write a marker file " +
+				"after each export and set complete: marker"
+		}
+		c.log.Warn(msg, "complete", r.Complete, "settle", r.Settle)
+	}
 	c.restore()
+	c.restoreQuarantine()
 	return c, nil
 }
 
@@ -234,12 +283,17 @@ func (c *Connector) Snapshot(ctx context.Context) (agent.State, error) {
 	}
 	if len(missing) > 0 {
 		return agent.State{}, agent.WithFix(
-			fmt.Errorf("files: waiting for the first export of %s in %s",
-				strings.Join(missing, ", "), c.dirs.in),
-			"set the RMS to export into this folder, or fix the file patterns under "+
+			fmt.Errorf("files: waiting for the first export of %s in %s%s",
+				strings.Join(missing, ", "), c.dirs.in, c.waitingNote()),
+			"set the RMS to export into this folder (with a marker file after each "+
+				"export when complete is marker), or fix the file patterns under "+
 				"connector.files in agent.yaml",
-			"настройте выгрузку из кассовой системы в эту папку или исправьте шаблоны "+
+			"настройте выгрузку из кассовой системы в эту папку (с файлом-маркером после "+
+				"каждой выгрузки, если complete: marker) или исправьте шаблоны "+
 				"имён файлов в connector.files в agent.yaml")
+	}
+	if err := c.stale(); err != nil {
+		return agent.State{}, err
 	}
 	return agent.State{
 		Halls:        slices.Clone(c.st.halls),
@@ -292,7 +346,24 @@ func (c *Connector) restore() {
 		}
 		c.apply(k, p)
 		c.latest[k] = newest
+		c.readAt[k] = readTime(newest, path)
 	}
+}
+
+// stampLayout is the time a read export is stamped with in done/, UTC.
+const stampLayout = "20060102T150405.000000000"
+
+// readTime is when the export kept in done/ as name was read: its stamp,
+// or else the file's modification time.
+func readTime(name, path string) time.Time {
+	stamp, _, _ := strings.Cut(name, "~")
+	if t, err := time.Parse(stampLayout, stamp); err == nil {
+		return t
+	}
+	if info, err := os.Stat(path); err == nil {
+		return info.ModTime()
+	}
+	return time.Time{}
 }
 
 func (c *Connector) read(path string, k kind) (parsed, error) {

@@ -70,7 +70,7 @@ func quarantined(t testing.TB, dir string) map[string]string {
 }
 
 func TestWaitsForFirstExport(t *testing.T) {
-	c, err := files.New(files.Config{Dir: t.TempDir()}, files.Options{})
+	c, err := files.New(files.Config{Dir: t.TempDir(), TimeZone: "UTC"}, files.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,13 +349,16 @@ func TestNewReportsConfigProblems(t *testing.T) {
 }
 
 func TestConfigProblems(t *testing.T) {
+	const msk = "Europe/Moscow"
+	minus := -time.Minute
 	tests := []struct {
 		name string
 		cfg  files.Config
 		want []string
 	}{
-		{"fine", files.Config{Dir: "x"}, nil},
-		{"no dir", files.Config{}, []string{"dir"}},
+		{"fine", files.Config{Dir: "x", TimeZone: msk}, nil},
+		{"no dir", files.Config{TimeZone: msk}, []string{"dir"}},
+		{"no time zone", files.Config{Dir: "x"}, []string{"time_zone"}},
 		{"bad format", files.Config{Dir: "x", Format: "json"}, []string{"format"}},
 		{"bad bits", files.Config{Dir: "x", Complete: "sometimes", TimeZone: "Mars/Olympus",
 			Tables: files.Mapping{Encoding: "koi8-r", Delimiter: ";;",
@@ -363,11 +366,12 @@ func TestConfigProblems(t *testing.T) {
 			Reservations: files.Mapping{Statuses: map[string]string{"Ждём": "waiting"}},
 		}, []string{"complete", "time_zone", "tables.encoding", "tables.delimiter",
 			"tables.fields.colour", "tables.fields.seats", "reservations.statuses.Ждём"}},
-		{"negative", files.Config{Dir: "x", Settle: -1, KeepDays: -1, ConfirmWait: -1},
-			[]string{"settle", "keep_days", "confirm_wait"}},
-		{"long wait", files.Config{Dir: "x", ConfirmWait: 5 * time.Minute},
+		{"negative", files.Config{Dir: "x", TimeZone: msk, Settle: -1, KeepDays: -1,
+			ConfirmWait: -1, Orders: files.Mapping{MaxAge: &minus}},
+			[]string{"settle", "keep_days", "confirm_wait", "orders.max_age"}},
+		{"long wait", files.Config{Dir: "x", TimeZone: msk, ConfirmWait: 5 * time.Minute},
 			[]string{"confirm_wait"}},
-		{"xml without record", files.Config{Dir: "x", Format: "xml",
+		{"xml without record", files.Config{Dir: "x", TimeZone: msk, Format: "xml",
 			Orders: files.Mapping{Record: ""}}, nil},
 	}
 	for _, tc := range tests {

@@ -87,6 +87,7 @@ func (c *Connector) scan() error {
 	now := c.now()
 	for _, k := range kinds {
 		var cands []candidate
+		c.waiting[k] = ""
 		for _, e := range entries {
 			n := e.Name()
 			if claimed[n] || !e.Type().IsRegular() || isMarker(n) || isTemp(n) {
@@ -100,6 +101,11 @@ func (c *Connector) scan() error {
 				continue // gone since the listing
 			}
 			claimed[n] = true
+			if s, ok := c.stuck[n]; ok && s.size == info.Size() &&
+				s.mtime.Equal(info.ModTime()) {
+				continue // malformed, could not be moved, unchanged since
+			}
+			delete(c.stuck, n)
 			cand := candidate{name: n, info: info}
 			for _, m := range markersOf(n) {
 				if names[m] {
@@ -116,6 +122,7 @@ func (c *Connector) scan() error {
 		})
 		for _, cand := range cands {
 			if !c.complete(cand, now) {
+				c.waiting[k] = cand.name
 				continue
 			}
 			c.take(k, cand, now)
@@ -124,6 +131,11 @@ func (c *Connector) scan() error {
 	for n := range c.seen {
 		if !names[n] {
 			delete(c.seen, n)
+		}
+	}
+	for n := range c.stuck {
+		if !names[n] {
+			delete(c.stuck, n)
 		}
 	}
 	if now.Sub(c.pruned) > time.Hour {
@@ -164,7 +176,8 @@ func (c *Connector) take(k kind, cand candidate, now time.Time) {
 		return
 	}
 	c.apply(k, p)
-	stamp := now.UTC().Format("20060102T150405.000000000")
+	c.readAt[k] = now
+	stamp := now.UTC().Format(stampLayout)
 	dst := stamp + "~" + cand.name
 	if err := os.Rename(src, filepath.Join(c.dirs.done, dst)); err != nil {
 		// It is read again next time, which changes nothing.
@@ -185,23 +198,26 @@ func (c *Connector) quarantine(cand candidate, why error) {
 	if _, err := os.Stat(dst); err == nil {
 		ext := filepath.Ext(cand.name)
 		dst = filepath.Join(c.dirs.quarantine, strings.TrimSuffix(cand.name, ext)+"-"+
-			c.now().UTC().Format("20060102T150405.000000000")+ext)
+			c.now().UTC().Format(stampLayout)+ext)
 	}
 	msg := fmt.Sprintf("%s: %v\n\nThe file was not used; the previous export of this "+
 		"kind stays in effect.\nФайл не загружен; действует предыдущая выгрузка.\n",
 		cand.name, why)
-	attrs := []any{"file", cand.name, "moved_to", dst, "err", why}
+	attrs := []any{"file", cand.name, "err", why}
 	var le *lineError
 	if errors.As(why, &le) && le.line > 0 {
 		attrs = append(attrs, "line", le.line)
 	}
-	c.log.Error("malformed export quarantined", attrs...)
+	c.quar = append(c.quar, quarantined{at: c.now(), name: cand.name, why: why.Error()})
 	if err := os.Rename(src, dst); err != nil {
-		// Left in place it would be read (and refused) on every scan;
-		// say so once per scan rather than fail the snapshot.
-		c.log.Error("cannot move a malformed export to quarantine", "file", src, "err", err)
+		// Left in place it would be read (and refused) on every scan: it
+		// is skipped, and this said, until the file changes.
+		c.stuck[cand.name] = sample{size: cand.info.Size(), mtime: cand.info.ModTime()}
+		c.log.Error("malformed export left in place: it cannot be moved to quarantine; "+
+			"it is skipped until it changes", append(attrs, "move_err", err)...)
 		return
 	}
+	c.log.Error("malformed export quarantined", append(attrs, "moved_to", dst)...)
 	if err := os.WriteFile(dst+".why.txt", []byte(msg), 0o644); err != nil {
 		c.log.Warn("cannot write the quarantine note", "file", dst, "err", err)
 	}

@@ -18,10 +18,11 @@ func TestNewConnectorFilesAndSQLRead(t *testing.T) {
 		writes bool
 	}{
 		{"files", func(c *config.Connector) {
-			c.Files = files.Config{Dir: t.TempDir(), Preset: "smarttouch-csv"}
+			c.Files = files.Config{Dir: t.TempDir(), Preset: "smarttouch-csv",
+				TimeZone: "Europe/Moscow"}
 		}, true},
 		{"sqlread", func(c *config.Connector) {
-			c.SQLRead = sqlread.Config{Driver: "sqlserver",
+			c.SQLRead = sqlread.Config{Driver: "sqlserver", TimeZone: "Europe/Moscow",
 				DSN: "sqlserver://ro:pw@127.0.0.1:1433?database=rms",
 				Queries: sqlread.Queries{Tables: "SELECT 1", Orders: "SELECT 1",
 					Reservations: "SELECT 1"}}

@@ -101,7 +101,7 @@ func resultCode(err error) string {
 		return wire.CodeRefused
 	case errors.Is(err, agent.ErrUnsupported):
 		return wire.CodeUnsupported
-	case errors.Is(err, errBadRequest):
+	case errors.Is(err, errBadRequest), errors.Is(err, agent.ErrBadRequest):
 		return wire.CodeBadRequest
 	}
 	return wire.CodeFailed

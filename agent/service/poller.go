@@ -115,7 +115,14 @@ func (p *Poller) setHealth(err error) {
 		if !p.health.OK && p.health.Error != "" {
 			p.logger.Info("rms reachable again")
 		}
-		p.health = wire.ConnectorHealth{OK: true, LastSuccess: p.now().UTC()}
+		var note string
+		if n, ok := p.conn.(agent.HealthNoter); ok {
+			note = n.HealthNote()
+		}
+		if note != "" && note != p.health.Error {
+			p.logger.Warn("rms read, with a problem worth a look", "note", note)
+		}
+		p.health = wire.ConnectorHealth{OK: true, Error: note, LastSuccess: p.now().UTC()}
 		return
 	}
 	if p.health.OK || p.health.Error != err.Error() {

@@ -37,6 +37,8 @@ func attention(v AgentView) []string {
 	}
 	if !v.Health.OK && !v.LastSeen.IsZero() {
 		why = append(why, "RMS unhealthy")
+	} else if v.Health.OK && v.Health.Error != "" {
+		why = append(why, "RMS warning")
 	}
 	if v.Backlog > attentionBacklog {
 		why = append(why, "backlog")

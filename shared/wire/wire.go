@@ -126,7 +126,9 @@ type Status struct {
 // ConnectorHealth says whether the agent can read its RMS.
 type ConnectorHealth struct {
 	OK bool `json:"ok"`
-	// Error is the last failure in words support can act on; empty when OK.
+	// Error is the last failure in words support can act on. When OK it
+	// is empty, or a problem worth a look that did not stop reading (such
+	// as malformed export files set aside).
 	Error string `json:"error,omitempty"`
 	// LastSuccess is when the RMS was last read successfully.
 	LastSuccess time.Time `json:"last_success,omitzero"`

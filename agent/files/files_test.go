@@ -386,3 +386,36 @@ func TestConfigProblems(t *testing.T) {
 		})
 	}
 }
+
+func TestCreateOfCancelledReservationRefused(t *testing.T) {
+	c, e := start(t, files.Config{})
+	snap(t, c)
+	// Staff cancelled the reservation our earlier (answer lost) import made.
+	req := wire.ReservationRequest{BookingID: "bk-gone", TableIDs: []string{"t2"},
+		Start:    time.Now().Add(3 * time.Hour).Truncate(time.Hour),
+		Duration: wire.Duration(time.Hour), Guests: 2, Name: "Анна"}
+	if _, err := e.AddReservation(wire.Reservation{BookingID: req.BookingID,
+		TableIDs: req.TableIDs, Start: req.Start, Duration: req.Duration, Guests: 2,
+		Status: wire.ReservationCancelled}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the cancelled reservation to be read", func() bool {
+		return len(snap(t, c).Reservations) == 1
+	})
+	res, err := c.CreateReservation(context.Background(), req)
+	if !errors.Is(err, agent.ErrRefused) || !strings.Contains(err.Error(), "cancelled") {
+		t.Fatalf("create of a cancelled reservation = %+v, %v; want a refusal", res, err)
+	}
+	if n := e.Counts().Imports; n != 0 {
+		t.Errorf("%d imports written for a cancelled reservation", n)
+	}
+}
+
+func TestCreateWithoutTablesIsBadRequest(t *testing.T) {
+	c, _ := start(t, files.Config{})
+	_, err := c.CreateReservation(context.Background(),
+		wire.ReservationRequest{BookingID: "bk-1"})
+	if !errors.Is(err, agent.ErrBadRequest) {
+		t.Errorf("create without tables = %v, want a bad request", err)
+	}
+}

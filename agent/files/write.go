@@ -28,8 +28,8 @@ import (
 func (c *Connector) CreateReservation(ctx context.Context,
 	req wire.ReservationRequest) (wire.Reservation, error) {
 	if req.BookingID == "" || len(req.TableIDs) == 0 {
-		return wire.Reservation{}, errors.New("files: create reservation: " +
-			"booking id and tables are required")
+		return wire.Reservation{}, fmt.Errorf("files: create reservation: %w: "+
+			"booking id and tables are required", agent.ErrBadRequest)
 	}
 	name := "create-" + safeName(req.BookingID) + "." + c.cfg.Format
 	what := "create reservation for booking " + req.BookingID
@@ -39,7 +39,7 @@ func (c *Connector) CreateReservation(ctx context.Context,
 	if err == nil {
 		if r, ok := findBooking(c.st.reservations, req.BookingID); ok {
 			c.mu.Unlock()
-			return r, nil
+			return r, cancelledErr(r, what)
 		}
 		err = c.refused(name)
 	}
@@ -56,11 +56,26 @@ func (c *Connector) CreateReservation(ctx context.Context,
 		r, ok := findBooking(c.st.reservations, req.BookingID)
 		if ok {
 			res = r
-			return true, nil
+			return true, cancelledErr(r, what)
 		}
 		return false, c.refused(name)
 	})
-	return res, err
+	if err != nil {
+		return wire.Reservation{}, err
+	}
+	return res, nil
+}
+
+// cancelledErr refuses a create whose reservation the RMS already holds
+// as cancelled (staff cancelled it after a lost answer, or the RMS
+// cancelled it on import): telling the guest "confirmed" would be
+// followed at once by "cancelled". Nil for any other reservation.
+func cancelledErr(r wire.Reservation, what string) error {
+	if r.Status != wire.ReservationCancelled {
+		return nil
+	}
+	return fmt.Errorf("files: %s: %w: the RMS holds its reservation %s as cancelled; "+
+		"the guest needs a new booking", what, agent.ErrRefused, r.ID)
 }
 
 // CancelReservation writes a cancel import for the reservation and waits

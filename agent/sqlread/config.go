@@ -19,6 +19,7 @@ type Config struct {
 	// "host=... user=..."; sqlserver: sqlserver://user:password@host:1433?database=db.
 	DSN string `yaml:"dsn"`
 	// TimeZone is the venue's IANA zone, for timestamps stored without one.
+	// Required: the agent's host clock may be set to another zone.
 	TimeZone string `yaml:"time_zone"`
 	// QueryTimeout bounds one snapshot (all queries); 0 means 10s.
 	QueryTimeout time.Duration `yaml:"query_timeout"`
@@ -70,7 +71,10 @@ func (c Config) Problems() []Problem {
 	default:
 		bad("driver", "%q: use postgres or sqlserver", c.Driver)
 	}
-	if c.TimeZone != "" {
+	if c.TimeZone == "" {
+		bad("time_zone", "is empty; write the venue's IANA zone, e.g. Europe/Moscow "+
+			"(timestamps stored without a zone are read in it)")
+	} else {
 		if _, err := time.LoadLocation(c.TimeZone); err != nil {
 			bad("time_zone", "unknown time zone %q; write an IANA name such as Europe/Moscow",
 				c.TimeZone)

@@ -52,7 +52,7 @@ func TestCheckDSN(t *testing.T) {
 
 func TestProblems(t *testing.T) {
 	good := Config{Driver: "sqlserver", DSN: "sqlserver://ro:pw@db:1433?database=rms",
-		Queries: Queries{Tables: "SELECT 1", Orders: "SELECT 1", Reservations: "SELECT 1"}}
+		TimeZone: "Europe/Moscow", Queries: Queries{Tables: "SELECT 1", Orders: "SELECT 1", Reservations: "SELECT 1"}}
 	if probs := good.Problems(); len(probs) != 0 {
 		t.Errorf("problems of a good config: %+v", probs)
 	}
@@ -67,6 +67,12 @@ func TestProblems(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("problems in %v, want %v", got, want)
 	}
+	noZone := good
+	noZone.TimeZone = ""
+	if probs := noZone.Problems(); len(probs) != 1 || probs[0].Field != "time_zone" ||
+		!strings.Contains(probs[0].Message, "Europe/Moscow") {
+		t.Errorf("problems without a time zone: %+v, want time_zone with an example", probs)
+	}
 }
 
 func TestSQLServerUnreachable(t *testing.T) {
@@ -79,6 +85,7 @@ func TestSQLServerUnreachable(t *testing.T) {
 	l.Close()
 	c, err := New(Config{Driver: "sqlserver",
 		DSN:          "sqlserver://ro:pw@" + addr + "?database=rms&dial+timeout=2",
+		TimeZone:     "Europe/Moscow",
 		Queries:      Queries{Tables: "SELECT 1", Orders: "SELECT 1", Reservations: "SELECT 1"},
 		QueryTimeout: 5 * time.Second})
 	if err != nil {

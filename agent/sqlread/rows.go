@@ -51,16 +51,16 @@ type row struct {
 func (c *Connector) query(ctx context.Context, tx *sql.Tx, name, q string) ([]row, error) {
 	rows, err := tx.QueryContext(ctx, q)
 	if err != nil {
-		return nil, queryError(name, err)
+		return nil, c.queryError(ctx, name, err)
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return nil, queryError(name, err)
+		return nil, c.queryError(ctx, name, err)
 	}
 	types, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, queryError(name, err)
+		return nil, c.queryError(ctx, name, err)
 	}
 	lower := make([]string, len(cols))
 	for i, col := range cols {
@@ -78,7 +78,7 @@ func (c *Connector) query(ctx context.Context, tx *sql.Tx, name, q string) ([]ro
 	}
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, queryError(name, err)
+			return nil, c.queryError(ctx, name, err)
 		}
 		r := row{n: len(out) + 1, vals: make(map[string]any, len(cols))}
 		for i, col := range lower {
@@ -87,7 +87,7 @@ func (c *Connector) query(ctx context.Context, tx *sql.Tx, name, q string) ([]ro
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, queryError(name, err)
+		return nil, c.queryError(ctx, name, err)
 	}
 	return out, nil
 }

@@ -108,12 +108,11 @@ func New(cfg Config) (*Connector, error) {
 	db.SetMaxOpenConns(2)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxIdleTime(time.Minute)
-	c := &Connector{cfg: cfg, db: db, loc: time.Local, timeout: cfg.QueryTimeout,
+	c := &Connector{cfg: cfg, db: db, timeout: cfg.QueryTimeout,
 		statuses: map[string]string{}}
-	if cfg.TimeZone != "" {
-		if c.loc, err = time.LoadLocation(cfg.TimeZone); err != nil {
-			return nil, err
-		}
+	if c.loc, err = time.LoadLocation(cfg.TimeZone); err != nil {
+		_ = db.Close()
+		return nil, err
 	}
 	if c.timeout == 0 {
 		c.timeout = DefaultQueryTimeout
@@ -147,7 +146,7 @@ func (c *Connector) Snapshot(ctx context.Context) (agent.State, error) {
 	}
 	tx, err := c.db.BeginTx(ctx, opts)
 	if err != nil {
-		return agent.State{}, c.connError(err)
+		return agent.State{}, c.connError(ctx, err)
 	}
 	defer func() { _ = tx.Rollback() }() // never commit: nothing is written
 
@@ -177,7 +176,18 @@ func (c *Connector) Snapshot(ctx context.Context) (agent.State, error) {
 }
 
 // connError says what to do about a failure to reach the database.
-func (c *Connector) connError(err error) error {
+func (c *Connector) connError(ctx context.Context, err error) error {
+	if timedOut(ctx, err) {
+		return agent.WithFix(fmt.Errorf("sqlread: the %s database did not answer within %v "+
+			"(query_timeout) while the snapshot's transaction was starting: %w",
+			c.cfg.Driver, c.timeout, err),
+			"check that the database server is up and not overloaded (a long backup, a lock, "+
+				"a full disk) and that the network to it is not dropping packets; or raise "+
+				"connector.sqlread.query_timeout in agent.yaml",
+			"проверьте, что сервер базы данных работает и не перегружен (долгое резервное "+
+				"копирование, блокировка, заполненный диск) и что сеть до него не теряет "+
+				"пакеты; или увеличьте connector.sqlread.query_timeout в agent.yaml")
+	}
 	return agent.WithFix(fmt.Errorf("sqlread: connect to the %s database: %w", c.cfg.Driver, err),
 		"check connector.sqlread.dsn in agent.yaml (or STOLIK_SQLREAD_DSN): the server "+
 			"address, database, user and password, and that the server accepts the agent",
@@ -185,22 +195,32 @@ func (c *Connector) connError(err error) error {
 			"сервера, базу, пользователя и пароль, и что сервер принимает подключения агента")
 }
 
-// queryError names the query that failed and, for a refused permission,
-// the fix.
-func queryError(query string, err error) error {
+// timedOut reports whether err came from the snapshot's deadline.
+func timedOut(ctx context.Context, err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(ctx.Err(), context.DeadlineExceeded)
+}
+
+// queryError names the query that failed and, for a refused permission or
+// a timeout, the fix.
+func (c *Connector) queryError(ctx context.Context, query string, err error) error {
+	if timedOut(ctx, err) {
+		return agent.WithFix(fmt.Errorf("sqlread %s query: timed out after %v "+
+			"(query_timeout, which bounds all of a snapshot's queries): %w", query, c.timeout, err),
+			"make the "+query+" query faster (an index on the columns it filters and joins "+
+				"on, or fewer rows: only open orders, only reservations around today), or "+
+				"raise connector.sqlread.query_timeout in agent.yaml",
+			"ускорьте запрос "+query+" (индекс по столбцам, по которым он фильтрует и "+
+				"соединяет таблицы, или меньше строк: только открытые заказы, только брони "+
+				"около сегодняшнего дня) или увеличьте connector.sqlread.query_timeout в "+
+				"agent.yaml")
+	}
 	err = fmt.Errorf("sqlread %s query: %w", query, err)
 	msg := strings.ToLower(err.Error())
 	if strings.Contains(msg, "permission denied") || strings.Contains(msg, "denied") {
 		return agent.WithFix(err,
 			"grant the agent's read-only account SELECT on the tables the "+query+" query reads",
 			"выдайте учётной записи агента (только чтение) право SELECT на таблицы запроса "+query)
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return agent.WithFix(err,
-			"the "+query+" query took longer than connector.sqlread.query_timeout; "+
-				"simplify it or raise the timeout",
-			"запрос "+query+" выполнялся дольше connector.sqlread.query_timeout; "+
-				"упростите его или увеличьте таймаут")
 	}
 	return err
 }

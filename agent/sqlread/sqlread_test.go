@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -239,5 +240,92 @@ func TestDownNamesTheFix(t *testing.T) {
 	}
 	if fix, ok := agent.FixOf(err); !ok || !strings.Contains(fix.EN, "connector.sqlread.dsn") {
 		t.Errorf("fix = %+v, want one naming connector.sqlread.dsn", fix)
+	}
+}
+
+func TestSlowQueryTimesOut(t *testing.T) {
+	_, _, ro, _ := vendorDB(t)
+	for _, query := range []string{"tables", "orders", "reservations"} {
+		t.Run(query, func(t *testing.T) {
+			q := queries
+			// The query sleeps longer than the timeout before its rows.
+			slow := func(sql string) string {
+				return "WITH s AS (SELECT pg_sleep(5)) SELECT q.* FROM (" + sql + ") q, s"
+			}
+			switch query {
+			case "tables":
+				q.Tables = slow(q.Tables)
+			case "orders":
+				q.Orders = slow(q.Orders)
+			default:
+				q.Reservations = slow(q.Reservations)
+			}
+			cfg := sqlreadtest.Config(ro)
+			cfg.Queries = q
+			cfg.QueryTimeout = time.Second
+			c, err := sqlread.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			began := time.Now()
+			_, err = c.Snapshot(context.Background())
+			if took := time.Since(began); took > 4*time.Second {
+				t.Errorf("snapshot took %v with a 1s timeout", took)
+			}
+			if err == nil {
+				t.Fatal("a snapshot past its timeout succeeded")
+			}
+			for _, want := range []string{"sqlread " + query + " query", "timed out after 1s"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			fix, ok := agent.FixOf(err)
+			if !ok || !strings.Contains(fix.EN, "an index") ||
+				!strings.Contains(fix.EN, "query_timeout") || strings.Contains(fix.EN, "dsn") {
+				t.Errorf("fix = %+v, want an index or a larger timeout, not the DSN", fix)
+			}
+		})
+	}
+}
+
+func TestServerSilentWhileStarting(t *testing.T) {
+	// A server that accepts the connection and never answers: the
+	// transaction cannot start within the timeout. That is no DSN problem.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	cfg := sqlreadtest.Config("postgres://ro:pw@" + l.Addr().String() + "/rms?sslmode=disable")
+	cfg.QueryTimeout = time.Second
+	c, err := sqlread.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.Snapshot(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "did not answer within 1s") {
+		t.Fatalf("snapshot of a silent server = %v, want a timeout", err)
+	}
+	if fix, ok := agent.FixOf(err); !ok || strings.Contains(fix.EN, "dsn") ||
+		!strings.Contains(fix.EN, "query_timeout") {
+		t.Errorf("fix = %+v, want the server's load or a larger timeout, not the DSN", fix)
 	}
 }

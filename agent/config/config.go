@@ -213,7 +213,7 @@ func Default() Config {
 			RequestTimeout: 15 * time.Second,
 		}, Iiko: Iiko{
 			BaseURL: "https://api-ru.iiko.services", WindowBack: 2 * time.Hour,
-			WindowAhead: 14 * 24 * time.Hour, RequestTimeout: 30 * time.Second,
+			WindowAhead: 31 * 24 * time.Hour, RequestTimeout: 30 * time.Second,
 		}},
 		Outbox: Outbox{MaxPending: 1_000_000},
 		Uplink: Uplink{

@@ -52,7 +52,8 @@ func (i Iiko) problems() []Problem {
 		bad("window_back", "%v: use 0 to 24h (2h is usual)", i.WindowBack)
 	}
 	if i.WindowAhead < time.Hour || i.WindowAhead > 90*24*time.Hour {
-		bad("window_ahead", "%v: use 1h to 2160h, iiko's 90 days (336h, two weeks, is usual)",
+		bad("window_ahead", "%v: use 1h to 2160h, iiko's 90 days (744h, 31 days, covers the "+
+			"hub's default booking horizon of 30 days)",
 			i.WindowAhead)
 	}
 	if i.RequestTimeout < time.Second || i.RequestTimeout > 5*time.Minute {

@@ -46,9 +46,12 @@ import (
 
 // Defaults for zero fields of a Config.
 const (
-	DefaultBaseURL        = "https://api-ru.iiko.services"
-	DefaultWindowBack     = 2 * time.Hour
-	DefaultWindowAhead    = 14 * 24 * time.Hour
+	DefaultBaseURL    = "https://api-ru.iiko.services"
+	DefaultWindowBack = 2 * time.Hour
+	// DefaultWindowAhead covers the hub's default booking horizon
+	// (30 days) and a day for the venue's zone, so that every reserve a
+	// guest can make through the hub is read back.
+	DefaultWindowAhead    = 31 * 24 * time.Hour
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultSectionsEvery  = time.Minute
 	DefaultDetailsMaxAge  = time.Minute

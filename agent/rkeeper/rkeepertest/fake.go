@@ -344,6 +344,17 @@ func fakeDuration(s string) time.Duration {
 	return 0
 }
 
+// SetOpenTime makes GetOrderList2 give raw as an order's openTime, as a
+// till with odd data might.
+func (f *Fake) SetOpenTime(orderID, raw string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if o := f.orders[orderID]; o != nil {
+		o.openTime = raw
+		f.version++
+	}
+}
+
 // Lock makes VoidOrder refuse an order, as the till does for an order with
 // printed items.
 func (f *Fake) Lock(orderID string) {

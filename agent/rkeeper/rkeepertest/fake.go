@@ -378,8 +378,8 @@ func (f *Fake) SetSlow(d time.Duration) {
 }
 
 // ExpireToken answers the next request with HTTP 401, as the server does
-// when it drops a login; the XML interface has no token, so a client that
-// sends the same credentials again gets in.
+// when it refuses a login; the XML interface has no token, so the request
+// after it is served again.
 func (f *Fake) ExpireToken() {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -73,7 +73,7 @@ type Connector struct {
 
 // Iiko configures the iiko connector, which reads and writes through the
 // iikoCloud API. A v2 token needs api_key, app_id and client_secret; the
-// older api_login is used when they are absent.
+// older api_login is used when they are absent, or when iiko refuses the key.
 type Iiko struct {
 	BaseURL      string `yaml:"base_url"`
 	APIKey       string `yaml:"api_key"`       // or STOLIK_IIKO_API_KEY

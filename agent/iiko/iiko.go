@@ -62,8 +62,9 @@ const (
 type Config struct {
 	// BaseURL is the iikoCloud API; empty means DefaultBaseURL.
 	BaseURL string
-	// APIKey, AppID and ClientSecret get a v2 token. When APIKey is empty,
-	// APILogin gets a (deprecated) v1 token.
+	// APIKey, AppID and ClientSecret get a v2 token. APILogin gets a
+	// (deprecated) v1 token: when APIKey is empty, or when iiko refuses
+	// the key (401, 403).
 	APIKey, AppID, ClientSecret string
 	APILogin                    string
 	// OrganizationID may be empty when the key sees exactly one

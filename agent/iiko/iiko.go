@@ -278,11 +278,15 @@ type terminalGroupsAnswer struct {
 	} `json:"terminalGroupsInSleep"`
 }
 
-// terminalGroup returns the terminal group's id and time zone.
+// terminalGroup returns the terminal group's id and time zone. A
+// configured group is looked for among the disabled ones too (so that the
+// error, if any, is about it being disabled, not missing); a group picked
+// because it is the only one must be enabled, and iiko's answer does not
+// say which are disabled, so only enabled ones are asked for then.
 func (c *Connector) terminalGroup(ctx context.Context, org string) (string, string, error) {
 	var ans terminalGroupsAnswer
 	err := c.c.call(ctx, "terminal_groups", map[string]any{
-		"organizationIds": []string{org}, "includeDisabled": true,
+		"organizationIds": []string{org}, "includeDisabled": c.cfg.TerminalGroupID != "",
 	}, &ans)
 	if err != nil {
 		return "", "", err

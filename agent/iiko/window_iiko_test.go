@@ -28,3 +28,19 @@ func TestDefaultWindowCoversHubHorizon(t *testing.T) {
 	}
 	t.Errorf("a reserve 30 days ahead is missing from %d reservations read", len(st.Reservations))
 }
+
+// A disabled terminal group is never auto-picked: with one enabled group,
+// that one is used even when the organization has disabled ones.
+func TestAutoPickSkipsDisabledGroups(t *testing.T) {
+	f := newFake(t, iikotest.Options{DisabledGroup: true})
+	c := newConnector(t, config(f))
+	snap(t, c)
+	if got := f.LastRequest("reserve/restaurant_sections_workload"); got == nil {
+		t.Fatal("no workload read")
+	}
+	tgs, _ := f.LastRequest("reserve/available_restaurant_sections")["terminalGroupIds"].([]any)
+	if len(tgs) != 1 || tgs[0] != iikotest.TerminalGroupID {
+		t.Errorf("tables read for terminal groups %v, want only %s", tgs,
+			iikotest.TerminalGroupID)
+	}
+}

@@ -16,5 +16,8 @@ var RU = ru
 // VenueTime is venueTime, for tests of the times check prints.
 var VenueTime = venueTime
 
+// MaskPhones is maskPhones, for tests of what reaches logs and the hub.
+var MaskPhones = maskPhones
+
 // Failed is failed, for tests of how a connector's error is reported.
 var Failed = failed

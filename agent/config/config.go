@@ -73,7 +73,7 @@ type Connector struct {
 
 // Iiko configures the iiko connector, which reads and writes through the
 // iikoCloud API. A v2 token needs api_key, app_id and client_secret; the
-// older api_login is used when they are absent.
+// older api_login is used when they are absent, or when iiko refuses the key.
 type Iiko struct {
 	BaseURL      string `yaml:"base_url"`
 	APIKey       string `yaml:"api_key"`       // or STOLIK_IIKO_API_KEY
@@ -213,7 +213,7 @@ func Default() Config {
 			RequestTimeout: 15 * time.Second,
 		}, Iiko: Iiko{
 			BaseURL: "https://api-ru.iiko.services", WindowBack: 2 * time.Hour,
-			WindowAhead: 14 * 24 * time.Hour, RequestTimeout: 30 * time.Second,
+			WindowAhead: 31 * 24 * time.Hour, RequestTimeout: 30 * time.Second,
 		}},
 		Outbox: Outbox{MaxPending: 1_000_000},
 		Uplink: Uplink{

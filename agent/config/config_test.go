@@ -148,7 +148,7 @@ func TestIiko(t *testing.T) {
 	}
 	i := c.Connector.Iiko
 	if i.ClientSecret != "from-env" || i.BaseURL != "https://api-ru.iiko.services" ||
-		i.WindowAhead != 14*24*time.Hour || i.RequestTimeout != 30*time.Second {
+		i.WindowAhead != 31*24*time.Hour || i.RequestTimeout != 30*time.Second {
 		t.Errorf("iiko = %+v, want the secret from the environment and defaults", i)
 	}
 

@@ -19,6 +19,9 @@ type Problem struct {
 	Line    int    // 1-based line in the file; 0 when the value is not in the file
 	Field   string // the key's path, such as "hub.urls[1]"; empty for syntax errors
 	Message string
+	// RU is Message in Russian, where it has been translated; empty
+	// otherwise (Russian then shows Message).
+	RU string
 }
 
 func (p Problem) String() string {

@@ -54,8 +54,10 @@ func newClient(cfg Config, log *slog.Logger) *client {
 
 // call runs the operation /api/1/<name> with req as the body and decodes
 // the answer into resp (when not nil). A 401 renews the token and tries
-// once more; a 429 waits and tries again a few times. Errors name the
-// call; an error answer is an *APIError.
+// once more; a 401 to a token just renewed means the key may not make
+// this call, and is a FixError pointing to the key's rights. A 429 waits
+// and tries again a few times. Errors name the call; an error answer is
+// an *APIError.
 func (c *client) call(ctx context.Context, name string, req, resp any) error {
 	unauthorized := false
 	for {
@@ -71,6 +73,9 @@ func (c *client) call(ctx context.Context, name string, req, resp any) error {
 			c.tokens.drop(tok)
 			c.log.Debug("iiko token refused; renewing", "call", name)
 			continue
+		}
+		if unauthorized && errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+			return c.rightsError(name, err)
 		}
 		return err
 	}
@@ -144,6 +149,26 @@ func (c *client) post(ctx context.Context, path, tok string,
 		return 0, nil, nil, fmt.Errorf("answer larger than %d MiB", maxAnswer>>20)
 	}
 	return res.StatusCode, b, res.Header, nil
+}
+
+// rightsError adds the next step to a 401 that a renewed token got: the
+// credentials give a token, but not for this call.
+func (c *client) rightsError(call string, err error) error {
+	if c.tokens.usingV1() {
+		return agent.WithFix(err,
+			"iiko gives the api_login a token but refuses it for "+call+": in iikoWeb -> "+
+				"Integrations -> API logins, give the login access to the organization and "+
+				"to reserves and orders",
+			"iiko выдаёт api_login токен, но не пускает с ним в "+call+": в iikoWeb -> "+
+				"Интеграции -> API-логины дайте логину доступ к организации, резервам и заказам")
+	}
+	return agent.WithFix(err,
+		"iiko gives the API key a token but refuses it for "+call+": in iikoWeb -> "+
+			"Integrations -> API keys, check the key's rights (the organization, reserves "+
+			"and orders) and that the application's access was not withdrawn",
+		"iiko выдаёт API-ключу токен, но не пускает с ним в "+call+": в iikoWeb -> "+
+			"Интеграции -> API-ключи проверьте права ключа (организация, резервы и заказы) "+
+			"и что доступ приложения не отозван")
 }
 
 func (c *client) transportError(call string, err error) error {

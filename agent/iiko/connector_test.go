@@ -168,7 +168,7 @@ func TestCreateRefused(t *testing.T) {
 	table := snap(t, c).Tables[0].ID
 	ctx := context.Background()
 
-	for _, phone := range []string{"", "89161234567", "+7916", "+7916abc4567"} {
+	for _, phone := range []string{"", "9161234567", "+7916", "+7916abc4567"} {
 		req := request(table, "bk_phone")
 		req.Phone = phone
 		_, err := c.CreateReservation(ctx, req)

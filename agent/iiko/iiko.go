@@ -46,9 +46,12 @@ import (
 
 // Defaults for zero fields of a Config.
 const (
-	DefaultBaseURL        = "https://api-ru.iiko.services"
-	DefaultWindowBack     = 2 * time.Hour
-	DefaultWindowAhead    = 14 * 24 * time.Hour
+	DefaultBaseURL    = "https://api-ru.iiko.services"
+	DefaultWindowBack = 2 * time.Hour
+	// DefaultWindowAhead covers the hub's default booking horizon
+	// (30 days) and a day for the venue's zone, so that every reserve a
+	// guest can make through the hub is read back.
+	DefaultWindowAhead    = 31 * 24 * time.Hour
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultSectionsEvery  = time.Minute
 	DefaultDetailsMaxAge  = time.Minute
@@ -59,8 +62,9 @@ const (
 type Config struct {
 	// BaseURL is the iikoCloud API; empty means DefaultBaseURL.
 	BaseURL string
-	// APIKey, AppID and ClientSecret get a v2 token. When APIKey is empty,
-	// APILogin gets a (deprecated) v1 token.
+	// APIKey, AppID and ClientSecret get a v2 token. APILogin gets a
+	// (deprecated) v1 token: when APIKey is empty, or when iiko refuses
+	// the key (401, 403).
 	APIKey, AppID, ClientSecret string
 	APILogin                    string
 	// OrganizationID may be empty when the key sees exactly one
@@ -274,11 +278,15 @@ type terminalGroupsAnswer struct {
 	} `json:"terminalGroupsInSleep"`
 }
 
-// terminalGroup returns the terminal group's id and time zone.
+// terminalGroup returns the terminal group's id and time zone. A
+// configured group is looked for among the disabled ones too (so that the
+// error, if any, is about it being disabled, not missing); a group picked
+// because it is the only one must be enabled, and iiko's answer does not
+// say which are disabled, so only enabled ones are asked for then.
 func (c *Connector) terminalGroup(ctx context.Context, org string) (string, string, error) {
 	var ans terminalGroupsAnswer
 	err := c.c.call(ctx, "terminal_groups", map[string]any{
-		"organizationIds": []string{org}, "includeDisabled": true,
+		"organizationIds": []string{org}, "includeDisabled": c.cfg.TerminalGroupID != "",
 	}, &ans)
 	if err != nil {
 		return "", "", err

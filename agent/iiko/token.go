@@ -32,6 +32,9 @@ type tokens struct {
 	mu      sync.Mutex // guards token and expires; held while renewing
 	token   string
 	expires time.Time
+
+	viaMu sync.Mutex // guards via
+	via   string     // how the token in use was got: viaKey or viaLogin
 }
 
 // get returns a valid token, renewing it if needed.
@@ -65,16 +68,53 @@ type tokenAnswer struct {
 	Token         string `json:"token"`
 }
 
+// Ways to get a token.
+const (
+	viaKey   = "api_key (v2)"
+	viaLogin = "api_login (v1)"
+)
+
 // fetch asks for a new token: v2 with the API key, app id and client
-// secret when they are set, else v1 with the API login.
+// secret when they are set, else v1 with the API login. When iiko refuses
+// the key (401 or 403) and an API login is set too, the login is tried:
+// the two are alternatives, and the key is tried first at every renewal,
+// so the agent goes back to it once it works. Which one is in use is
+// logged when it changes.
 func (t *tokens) fetch(ctx context.Context) (string, error) {
+	cfg := t.c.cfg
+	if cfg.APIKey == "" {
+		return t.fetchVia(ctx, viaLogin)
+	}
+	tok, err := t.fetchVia(ctx, viaKey)
+	var ae *APIError
+	if err == nil || cfg.APILogin == "" || !errors.As(err, &ae) ||
+		(ae.Status != 401 && ae.Status != 403) {
+		return tok, err
+	}
+	tok, lerr := t.fetchVia(ctx, viaLogin)
+	if lerr != nil {
+		// Both refused: the key is what the config means first.
+		return "", fmt.Errorf("%w; the api_login was tried too: %v", err, lerr)
+	}
+	return tok, nil
+}
+
+// usingV1 reports whether the token in use came from the API login.
+func (t *tokens) usingV1() bool {
+	t.viaMu.Lock()
+	defer t.viaMu.Unlock()
+	return t.via == viaLogin
+}
+
+// fetchVia asks for a token one way (viaKey or viaLogin).
+func (t *tokens) fetchVia(ctx context.Context, via string) (string, error) {
 	cfg := t.c.cfg
 	var (
 		path, call string
 		body       any
 		fix        [2]string
 	)
-	if cfg.APIKey != "" {
+	if via == viaKey {
 		path, call = "/api/v2/access_token", "access_token (v2)"
 		body = map[string]string{
 			"apiKey": cfg.APIKey, "appId": cfg.AppID, "clientSecret": cfg.ClientSecret,
@@ -104,6 +144,18 @@ func (t *tokens) fetch(ctx context.Context) (string, error) {
 	}
 	if ans.Token == "" {
 		return "", fmt.Errorf("iiko %s: the answer has no token", call)
+	}
+	t.viaMu.Lock()
+	changed := t.via != via
+	t.via = via
+	t.viaMu.Unlock()
+	if changed {
+		if via == viaLogin && cfg.APIKey != "" {
+			t.c.log.Warn("iiko refused the api_key; using the api_login (v1) instead: "+
+				"check the key in iikoWeb -> Integrations -> API keys", "token", via)
+		} else {
+			t.c.log.Info("iiko token obtained", "token", via)
+		}
 	}
 	return ans.Token, nil
 }

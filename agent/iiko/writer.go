@@ -35,8 +35,11 @@ func ReserveID(bookingID string) string {
 // maxNameLen is the longest customer name iiko takes, in characters.
 const maxNameLen = 60
 
-// phoneOf checks a phone the way iiko does (a "+" and at least 8 digits),
-// dropping spaces, dashes, dots and brackets people write.
+// phoneOf checks a phone the way iiko does (a "+" and 8 to 15 digits),
+// dropping spaces, dashes, dots and brackets people write. A Russian number
+// typed without the "+" (8XXXXXXXXXX or 7XXXXXXXXXX, eleven digits) becomes
+// +7XXXXXXXXXX; anything else without a "+" is refused, since its country
+// cannot be told.
 func phoneOf(s string) (string, error) {
 	p := strings.Map(func(r rune) rune {
 		switch r {
@@ -45,16 +48,21 @@ func phoneOf(s string) (string, error) {
 		}
 		return r
 	}, strings.TrimSpace(s))
+	plus := strings.HasPrefix(p, "+")
 	digits := strings.TrimPrefix(p, "+")
-	ok := strings.HasPrefix(p, "+") && len(digits) >= 8 && len(digits) <= 15
+	ok := len(digits) >= 8 && len(digits) <= 15
 	for _, r := range digits {
 		ok = ok && r >= '0' && r <= '9'
 	}
-	if !ok {
-		return "", fmt.Errorf("iiko reserve/create: the phone number must start with + and "+
-			"have 8 to 15 digits, such as +79161234567: %w", agent.ErrRefused)
+	switch {
+	case ok && plus:
+		return p, nil
+	case ok && len(digits) == 11 && (digits[0] == '8' || digits[0] == '7'):
+		return "+7" + digits[1:], nil
 	}
-	return p, nil
+	return "", fmt.Errorf("iiko reserve/create: the phone number must have 8 to 15 digits "+
+		"after a +, such as +79161234567 (a Russian number may also be written "+
+		"89161234567): %w", agent.ErrRefused)
 }
 
 type createAnswer struct {

@@ -60,40 +60,38 @@ type client struct {
 // call sends cmd and decodes the answer into out. It returns a
 // *StatusError (wrapped, naming the command) for an in-band error; "Ok"
 // and "No changes" are not errors, and the caller reads out's Status to
-// tell them apart. An HTTP 401 is retried once, since the server may
-// just have dropped a session; a second one is a FixError about the
-// credentials.
+// tell them apart. The XML interface has no session: every request logs in
+// with HTTP Basic, so an HTTP 401 means the user or password was refused
+// and is never sent again at once with the same credentials (each try is
+// a failed login for the employee); it is a FixError about the
+// credentials, and the next poll tries again.
 func (c *client) call(ctx context.Context, cmd node, out result) error {
 	name := cmd.attr("CMD")
 	body, err := encodeQuery(cmd)
 	if err != nil {
 		return fmt.Errorf("rkeeper %s: encode query: %w", name, err)
 	}
-	var ans []byte
-	for attempt := 0; ; attempt++ {
-		var code int
-		ans, code, err = c.post(ctx, body)
-		if err != nil {
-			return fmt.Errorf("rkeeper %s: %w", name, err)
-		}
-		if code == http.StatusUnauthorized && attempt == 0 {
-			continue
-		}
-		if code == http.StatusUnauthorized {
-			err := &httpError{code: code, body: "user or password refused"}
-			return agent.WithFix(fmt.Errorf("rkeeper %s: %w", name, err),
-				"check connector.rkeeper.user and password (or STOLIK_RKEEPER_PASSWORD): the "+
-					"employee must exist in Manager station with a role that has the HTTP "+
-					"access right, and the cash server must have been restarted since",
-				"проверьте connector.rkeeper.user и password (или STOLIK_RKEEPER_PASSWORD): "+
-					"сотрудник должен быть заведён в менеджерской станции с ролью, у которой "+
-					"есть право HTTP-доступа, а кассовый сервер после этого перезапущен")
-		}
-		if code != http.StatusOK {
-			err := &httpError{code: code, body: snippet(ans, 200)}
-			return fmt.Errorf("rkeeper %s: %w", name, err)
-		}
-		break
+	ans, code, err := c.post(ctx, body)
+	if err != nil {
+		return fmt.Errorf("rkeeper %s: %w", name, err)
+	}
+	if code == http.StatusUnauthorized {
+		err := &httpError{code: code, body: "user or password refused"}
+		return agent.WithFix(fmt.Errorf("rkeeper %s: %w", name, err),
+			"check connector.rkeeper.user and password (or STOLIK_RKEEPER_PASSWORD): the "+
+				"employee must exist in Manager station with a role that has the HTTP "+
+				"access right, and the cash server must have been restarted since; the "+
+				"agent tries again only at the next poll, so as not to lock the employee "+
+				"out with failed logins",
+			"проверьте connector.rkeeper.user и password (или STOLIK_RKEEPER_PASSWORD): "+
+				"сотрудник должен быть заведён в менеджерской станции с ролью, у которой "+
+				"есть право HTTP-доступа, а кассовый сервер после этого перезапущен; агент "+
+				"повторит вход только при следующем опросе, чтобы неудачные входы не "+
+				"заблокировали сотрудника")
+	}
+	if code != http.StatusOK {
+		err := &httpError{code: code, body: snippet(ans, 200)}
+		return fmt.Errorf("rkeeper %s: %w", name, err)
 	}
 	return decodeAnswer(name, ans, out)
 }

@@ -27,6 +27,10 @@ type reserve struct {
 	half bool
 	// mark is the booking id in our comment mark, if any.
 	mark string
+	// bad says why the order cannot be read as a reservation (an
+	// unreadable openTime): it is left out of the venue, and kept only so
+	// that a retry or a cancel of our own booking finds it.
+	bad error
 }
 
 // readOpen reads the open orders with GetOrderList2, on one table when
@@ -78,15 +82,21 @@ func (c *Connector) decodeReserves(res orderList2Result) ([]reserve, map[string]
 			if r.table == "" {
 				r.table = c.refs.identOfCode(o.Table.Code)
 			}
-			r.res = c.decodeReservation(id, o, v, comment)
+			r.res, r.bad = c.decodeReservation(id, o, v, comment)
+			if r.bad != nil {
+				c.log.Warn("reserve order left out: R-Keeper gave no readable start",
+					"err", r.bad)
+			}
 			out = append(out, r)
 		}
 	}
 	return out, open
 }
 
+// decodeReservation reads a reserve order. An openTime that does not read
+// is an error naming the order; the rest is filled in all the same.
 func (c *Connector) decodeReservation(id string, o list2Order, v list2Visit,
-	comment string) wire.Reservation {
+	comment string) (wire.Reservation, error) {
 	// TODO(#5): every open reserve order reads as confirmed; how the till
 	// marks guests seated on a reserve (and whether reserve turns 0) is
 	// not in the public material.
@@ -99,12 +109,13 @@ func (c *Connector) decodeReservation(id string, o list2Order, v list2Visit,
 		}
 	}
 	r.Comment = comment
-	start, err := parseLocal(o.OpenTime, c.cfg.Location)
-	if err != nil {
-		c.log.Warn("reserve with an unreadable openTime", "reservation", id, "err", err)
-		start = c.now()
+	start, bad := parseLocal(o.OpenTime, c.cfg.Location)
+	if bad != nil {
+		bad = fmt.Errorf("rkeeper GetOrderList2: order %s has an openTime %q that does not "+
+			"read as a local time: %w", id, o.OpenTime, bad)
+	} else {
+		r.Start = start.UTC()
 	}
-	r.Start = start.UTC()
 	d, err := parseDuration(o.Duration)
 	if err != nil || d == 0 {
 		c.log.Warn("reserve without a readable duration; assuming 2h",
@@ -114,7 +125,7 @@ func (c *Connector) decodeReservation(id string, o list2Order, v list2Visit,
 	r.Duration = wire.Duration(d)
 	r.Guests = atoi(v.Guests.Count)
 	r.Name, r.Phone = parseHolder(o.Holder)
-	return r
+	return r, bad
 }
 
 // identOfCode finds a table's ident by its code.
@@ -170,6 +181,11 @@ func (c *Connector) CreateReservation(ctx context.Context, req wire.ReservationR
 		for _, r := range found {
 			if r.res.BookingID != req.BookingID && r.mark != req.BookingID {
 				continue
+			}
+			if r.bad != nil && !r.half {
+				// Made already, but unreadable: another would book twice.
+				return wire.Reservation{}, fmt.Errorf("rkeeper create reservation: "+
+					"booking %s is already on the till, but: %w", req.BookingID, r.bad)
 			}
 			if !r.half {
 				r.res.TableIDs = c.refs.tableIDs([]string{r.table})
@@ -270,7 +286,7 @@ func (c *Connector) created(ctx context.Context, t tableRef, guid string,
 	req wire.ReservationRequest) wire.Reservation {
 	if found, err := c.readReserves(ctx, t.code); err == nil {
 		for _, r := range found {
-			if r.res.ID == guid && !r.half {
+			if r.res.ID == guid && !r.half && r.bad == nil {
 				r.res.TableIDs = []string{t.id}
 				return r.res
 			}
@@ -331,7 +347,7 @@ func overlap(found []reserve, table string, req wire.ReservationRequest,
 	loc *time.Location) error {
 	end := req.Start.Add(time.Duration(req.Duration))
 	for _, r := range found {
-		if r.half || r.table != table {
+		if r.half || r.bad != nil || r.table != table {
 			continue
 		}
 		rEnd := r.res.Start.Add(time.Duration(r.res.Duration))

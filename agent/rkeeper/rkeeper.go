@@ -211,7 +211,7 @@ func (c *Connector) state() agent.State {
 	until := c.now().Add(c.cfg.WindowAhead)
 	for _, r := range c.reserves {
 		ids := c.refs.tableIDs([]string{r.table})
-		if len(ids) == 0 || r.res.Start.After(until) {
+		if len(ids) == 0 || r.bad != nil || r.res.Start.After(until) {
 			continue
 		}
 		res := r.res

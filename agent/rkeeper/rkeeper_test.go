@@ -94,5 +94,9 @@ func TestConformance(t *testing.T) {
 			f := startFake(t, rkeepertest.Options{})
 			return connect(t, configFor(f)), venue{f}
 		},
+		Skip: map[string]string{
+			connectortest.SkipToken: "the XML interface has no token or session: HTTP Basic " +
+				"on every request, and a 401 is refused credentials (TestUnauthorized)",
+		},
 	})
 }

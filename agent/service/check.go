@@ -281,7 +281,7 @@ func checkRMS(ctx context.Context, c config.Config) []CheckItem {
 		},
 	}
 	if !next.IsZero() {
-		resv.Notes = []string{"next / ближайшая: " + next.Format(time.RFC3339)}
+		resv.Notes = []string{"next / ближайшая: " + venueTime(conn, next)}
 	}
 
 	writes := CheckItem{Name: agent.Text{EN: "bookings", RU: "бронирования"}, OK: true}
@@ -295,6 +295,16 @@ func checkRMS(ctx context.Context, c config.Config) []CheckItem {
 			RU: "только чтение: каждую бронь подтверждает персонал (ручное подтверждение)"}
 	}
 	return []CheckItem{tables, orders, resv, writes}
+}
+
+// venueTime writes t as staff read it: in the venue's zone when the
+// connector knows it, else in this computer's, with the zone named.
+func venueTime(conn agent.Connector, t time.Time) string {
+	loc := time.Local
+	if z, ok := conn.(interface{ Location() *time.Location }); ok && z.Location() != nil {
+		loc = z.Location()
+	}
+	return t.In(loc).Format("2006-01-02 15:04") + " (" + loc.String() + ")"
 }
 
 func failed(name agent.Text, err error) CheckItem {

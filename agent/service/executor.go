@@ -66,8 +66,10 @@ func (e *Executor) Run(ctx context.Context, c wire.Command) wire.Result {
 
 	r := wire.Result{CommandID: c.ID, OK: err == nil}
 	if err != nil {
-		r.Code, r.Message = resultCode(err), err.Error()
-		log.Warn("command failed", "code", r.Code, "err", err)
+		// The RMS's text may echo the guest's phone (iiko's InvalidPhone):
+		// it is masked in the log and in the reason the hub stores.
+		r.Code, r.Message = resultCode(err), maskPhones(err.Error())
+		log.Warn("command failed", "code", r.Code, "err", r.Message)
 		return r
 	}
 	if body != nil {

@@ -73,13 +73,11 @@ func check(ctx context.Context, args []string, stdout io.Writer) error {
 
 	c, err := config.Load(*path)
 	if err != nil {
-		r := service.Report{Items: []service.CheckItem{{
-			Name:   agent.Text{EN: "config " + *path, RU: "конфигурация " + *path},
-			Detail: agent.Text{EN: err.Error(), RU: err.Error()},
-			Fix: agent.Text{
-				EN: "correct the lines named above, then run stolik-agent check again",
-				RU: "исправьте указанные строки и снова запустите stolik-agent check"},
-		}}}
+		r := service.Report{Items: []service.CheckItem{service.ConfigFailed(*path, err)}}
+		// An empty cert_sha256: show the fingerprint the server presents.
+		if it, ok := service.PinProbe(ctx, c, err); ok {
+			r.Items = append(r.Items, it)
+		}
 		r.Write(stdout, *lang)
 		return errors.New("check: the config has problems")
 	}

@@ -52,12 +52,17 @@ type Options struct {
 	InProgressPolls int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// DisabledGroup adds a disabled terminal group to the organization,
+	// listed only when terminal_groups is asked with includeDisabled.
+	DisabledGroup bool
 }
 
 // Fixed ids of the fake's organization and terminal group.
 const (
 	OrganizationID  = "9e798329-ef72-4531-977c-d4d58a3a512b"
 	TerminalGroupID = "4f396bee-1383-446a-adca-f7c7b4e5e543"
+	// DisabledTerminalGroupID is the group Options.DisabledGroup adds.
+	DisabledTerminalGroupID = "0b6a3f52-27d1-4c9e-9a61-3d0c2f7e8a14"
 )
 
 // Fake is a running fake of the iikoCloud API. It is safe for concurrent

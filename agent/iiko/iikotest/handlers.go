@@ -29,11 +29,18 @@ func (f *Fake) handle(path, call string, body []byte) (int, any) {
 			map[string]any{"responseType": "Simple", "id": OrganizationID, "name": "Кафе Тест"},
 		}})
 	case "terminal_groups":
+		items := []any{map[string]any{
+			"id": TerminalGroupID, "organizationId": OrganizationID, "name": "Касса 1",
+			"address": nil, "timeZone": f.opts.TimeZone,
+		}}
+		if disabled, _ := field[bool](req, "includeDisabled"); disabled && f.opts.DisabledGroup {
+			items = append(items, map[string]any{
+				"id": DisabledTerminalGroupID, "organizationId": OrganizationID,
+				"name": "Старая касса", "address": nil, "timeZone": f.opts.TimeZone,
+			})
+		}
 		return ok(map[string]any{"correlationId": f.newID(), "terminalGroups": []any{
-			map[string]any{"organizationId": OrganizationID, "items": []any{map[string]any{
-				"id": TerminalGroupID, "organizationId": OrganizationID, "name": "Касса 1",
-				"address": nil, "timeZone": f.opts.TimeZone,
-			}}},
+			map[string]any{"organizationId": OrganizationID, "items": items},
 		}, "terminalGroupsInSleep": []any{}})
 	case "reserve/available_restaurant_sections":
 		return f.sections(req)

@@ -344,6 +344,17 @@ func fakeDuration(s string) time.Duration {
 	return 0
 }
 
+// SetOpenTime makes GetOrderList2 give raw as an order's openTime, as a
+// till with odd data might.
+func (f *Fake) SetOpenTime(orderID, raw string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if o := f.orders[orderID]; o != nil {
+		o.openTime = raw
+		f.version++
+	}
+}
+
 // Lock makes VoidOrder refuse an order, as the till does for an order with
 // printed items.
 func (f *Fake) Lock(orderID string) {
@@ -367,8 +378,8 @@ func (f *Fake) SetSlow(d time.Duration) {
 }
 
 // ExpireToken answers the next request with HTTP 401, as the server does
-// when it drops a login; the XML interface has no token, so a client that
-// sends the same credentials again gets in.
+// when it refuses a login; the XML interface has no token, so the request
+// after it is served again.
 func (f *Fake) ExpireToken() {
 	f.mu.Lock()
 	defer f.mu.Unlock()

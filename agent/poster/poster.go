@@ -8,9 +8,10 @@
 //   - Reservation objects carry no table. The connector keeps its own map
 //     from the reservations it created to their tables, in a small JSON file
 //     (Config.MapFile). A reservation made at the Poster till has no entry:
-//     it shows with no table (an empty TableIDs) and still counts as one of
-//     the venue's bookings, so staff and the hub see it, but it blocks no
-//     table in the hub's availability.
+//     its table is the one getTablesForReservation leaves out at its slot
+//     that no other reservation explains (see placeTill); when several
+//     could be its, it holds them all, and when none can be found it shows
+//     with no table and blocks none.
 //   - There is no idempotency key. The comment of every reservation the
 //     connector writes ends with "[stolik:<booking id>]" (taken off again
 //     when read), and before creating, the connector looks the booking up
@@ -117,6 +118,9 @@ type Connector struct {
 	freeErr string         // the last getTablesForReservation error logged
 
 	createMu sync.Mutex // one create at a time, so a retry sees the first
+
+	tillMu sync.Mutex // guards till
+	till   tillPlacer
 }
 
 var (
@@ -424,7 +428,8 @@ func (c *Connector) orders(ctx context.Context, spot string, lay *layout) (
 }
 
 // reservations reads the reservations from two hours ago to WindowAhead
-// ahead, with tables from the connector's map.
+// ahead, with tables from the connector's map, or for those made at the
+// till, the tables Poster holds for them (placeTill).
 func (c *Connector) reservations(ctx context.Context, spot string, lay *layout) (
 	[]wire.Reservation, error) {
 	now := c.now()
@@ -441,13 +446,12 @@ func (c *Connector) reservations(ctx context.Context, spot string, lay *layout) 
 		if err != nil {
 			return nil, fmt.Errorf("poster %s: %w", callReservations, err)
 		}
-		// TODO(#6): a till reservation has no table here; its table might be
-		// inferred from getTablesForReservation at its slot.
 		if len(w.TableIDs) == 1 && !lay.ids[w.TableIDs[0]] {
 			w.TableIDs = []string{} // the table was removed since
 		}
 		out = append(out, w)
 	}
+	c.placeTill(ctx, spot, lay, out)
 	return out, nil
 }
 

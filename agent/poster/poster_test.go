@@ -3,6 +3,7 @@ package poster_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -96,8 +97,6 @@ func TestConformance(t *testing.T) {
 			return newConnector(t, config(t, f)), venue{f}
 		},
 		Skip: map[string]string{
-			connectortest.SkipStaffReserve: "Poster's reservation list has no table: a " +
-				"till reservation shows with none (TestTillReservationHasNoTable)",
 			connectortest.SkipCancel: "poster has no cancel API (TestCancelIsUnsupported)",
 			connectortest.SkipLock:   "poster has no cancel API, so there is nothing to lock",
 			connectortest.SkipToken: "Poster tokens live two years and the API cannot " +
@@ -192,12 +191,12 @@ func TestNewTableReadAtOnce(t *testing.T) {
 	}
 }
 
-func TestTillReservationHasNoTable(t *testing.T) {
+func TestTillReservationFindsItsTable(t *testing.T) {
 	f := newFake(t, postertest.Options{})
 	c := newConnector(t, config(t, f))
 	start := time.Now().Add(3 * time.Hour).Truncate(15 * time.Minute).UTC()
 	id, err := f.AddReservation(wire.Reservation{
-		TableIDs: []string{"1"}, Start: start, Duration: wire.Duration(90 * time.Minute),
+		TableIDs: []string{"3"}, Start: start, Duration: wire.Duration(90 * time.Minute),
 		Guests: 4, Name: "Иван Смирнов", Phone: "+79031112233",
 	})
 	if err != nil {
@@ -209,10 +208,17 @@ func TestTillReservationHasNoTable(t *testing.T) {
 		t.Fatalf("reservations = %+v", st.Reservations)
 	}
 	r := st.Reservations[0]
-	if r.ID != id || len(r.TableIDs) != 0 || !r.Start.Equal(start) || r.Guests != 4 ||
-		r.Duration != wire.Duration(90*time.Minute) || r.Status != wire.ReservationConfirmed ||
-		r.Name != "Иван Смирнов" {
-		t.Errorf("till reservation = %+v, want %s with no table at %v", r, id, start)
+	if r.ID != id || !slices.Equal(r.TableIDs, []string{"3"}) || !r.Start.Equal(start) ||
+		r.Guests != 4 || r.Duration != wire.Duration(90*time.Minute) ||
+		r.Status != wire.ReservationConfirmed || r.Name != "Иван Смирнов" {
+		t.Errorf("till reservation = %+v, want %s on table 3 at %v", r, id, start)
+	}
+
+	// The answer is kept for LayoutEvery: the next poll asks nothing more.
+	asked := f.Requests()["incomingOrders.getTablesForReservation"]
+	snapshot(t, c)
+	if n := f.Requests()["incomingOrders.getTablesForReservation"]; n != asked {
+		t.Errorf("the second poll asked Poster %d more times", n-asked)
 	}
 
 	if err := f.SetReservationStatus(id, 7); err != nil {
@@ -220,5 +226,58 @@ func TestTillReservationHasNoTable(t *testing.T) {
 	}
 	if r := snapshot(t, c).Reservations[0]; r.Status != wire.ReservationCancelled {
 		t.Errorf("after staff cancelled: status %q", r.Status)
+	}
+}
+
+func TestTillReservationsBesideOurs(t *testing.T) {
+	f := newFake(t, postertest.Options{})
+	c := newConnector(t, config(t, f))
+	at := time.Now().Add(24 * time.Hour).Truncate(time.Hour).UTC()
+	ours, err := c.CreateReservation(context.Background(), wire.ReservationRequest{
+		BookingID: "bk-1", TableIDs: []string{"2"}, Start: at,
+		Duration: wire.Duration(2 * time.Hour), Guests: 2, Name: "Анна",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	till := func(table string, from, dur time.Duration) string {
+		id, err := f.AddReservation(wire.Reservation{TableIDs: []string{table},
+			Start: at.Add(from), Duration: wire.Duration(dur), Guests: 2, Name: "Гость"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// a and b overlap each other and ours; c and d hold the same time.
+	a := till("1", 0, 90*time.Minute)
+	b := till("5", time.Hour, 2*time.Hour)
+	cc := till("6", 6*time.Hour, time.Hour)
+	d := till("7", 6*time.Hour, time.Hour)
+
+	want := map[string][]string{ours.ID: {"2"}, a: {"1"}, b: {"5"}, cc: {"6", "7"},
+		d: {"6", "7"}}
+	st := snapshot(t, c)
+	for _, r := range st.Reservations {
+		if !slices.Equal(r.TableIDs, want[r.ID]) {
+			t.Errorf("reservation %s on %v, want %v", r.ID, r.TableIDs, want[r.ID])
+		}
+	}
+	if len(st.Reservations) != len(want) {
+		t.Errorf("reservations = %+v, want %d", st.Reservations, len(want))
+	}
+}
+
+func TestTillReservationWithoutTariff(t *testing.T) {
+	f := newFake(t, postertest.Options{})
+	f.SetTariffLimit(true)
+	c := newConnector(t, config(t, f))
+	start := time.Now().Add(3 * time.Hour).Truncate(15 * time.Minute).UTC()
+	if _, err := f.AddReservation(wire.Reservation{TableIDs: []string{"1"}, Start: start,
+		Duration: wire.Duration(time.Hour), Guests: 2, Name: "Гость"}); err != nil {
+		t.Fatal(err)
+	}
+	st := snapshot(t, c)
+	if len(st.Reservations) != 1 || len(st.Reservations[0].TableIDs) != 0 {
+		t.Errorf("reservations = %+v, want the till one with no table", st.Reservations)
 	}
 }

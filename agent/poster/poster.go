@@ -80,6 +80,10 @@ type Config struct {
 	// SpotID is the venue in the account; empty works when the account
 	// has exactly one spot.
 	SpotID string
+	// Account is the account's name (https://<account>.joinposter.com),
+	// reported to the hub, which routes Poster's webhooks by it. Empty
+	// takes it from BaseURL when that is such an address.
+	Account string
 	// TimeZone is the account's IANA time zone, e.g. Europe/Moscow.
 	TimeZone string
 	// Seats is the seat count of a table Poster gives none for.
@@ -126,6 +130,7 @@ type Connector struct {
 var (
 	_ agent.Connector         = (*Connector)(nil)
 	_ agent.ReservationWriter = (*Connector)(nil)
+	_ agent.AccountNamer      = (*Connector)(nil)
 )
 
 // layout is the halls and tables read at one time.
@@ -198,6 +203,23 @@ func New(cfg Config) (*Connector, error) {
 
 // Kind returns "poster".
 func (c *Connector) Kind() string { return "poster" }
+
+// Account returns Config.Account, or the account in an
+// <account>.joinposter.com base URL, or "".
+func (c *Connector) Account() string {
+	if c.cfg.Account != "" {
+		return c.cfg.Account
+	}
+	u, err := url.Parse(c.cfg.BaseURL)
+	if err != nil {
+		return ""
+	}
+	name, ok := strings.CutSuffix(strings.ToLower(u.Hostname()), ".joinposter.com")
+	if !ok || name == "" || strings.Contains(name, ".") {
+		return ""
+	}
+	return name
+}
 
 // Snapshot reads the spot's halls and tables (from the layout cache when
 // fresh), open checks and reservations from two hours ago to

@@ -281,3 +281,17 @@ func TestTillReservationWithoutTariff(t *testing.T) {
 		t.Errorf("reservations = %+v, want the till one with no table", st.Reservations)
 	}
 }
+
+func TestAccount(t *testing.T) {
+	for _, c := range []struct{ account, base, want string }{
+		{"", "https://joinposter.com/api", ""},
+		{"", "https://MyCafe.joinposter.com/api", "mycafe"},
+		{"named", "https://mycafe.joinposter.com/api", "named"},
+		{"", "http://127.0.0.1:8080/api", ""},
+	} {
+		cfg := poster.Config{BaseURL: c.base, Token: "t", TimeZone: "UTC", Account: c.account}
+		if got := newConnector(t, cfg).Account(); got != c.want {
+			t.Errorf("account %q at %s: %q, want %q", c.account, c.base, got, c.want)
+		}
+	}
+}

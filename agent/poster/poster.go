@@ -25,8 +25,9 @@
 //   - Times are account-local "Y-m-d H:i:s" (Config.TimeZone); checks'
 //     date_start is in milliseconds since the epoch.
 //   - Tables have no seat count; it is learned from
-//     incomingOrders.getTablesForReservation (table_capacity) when the
-//     layout is read, with Config.Seats for tables never seen there.
+//     incomingOrders.getTablesForReservation (table_capacity) at three hours
+//     of tomorrow when the layout is read, with Config.Seats for tables
+//     never seen there (SeatsUnknown lists them; check reports them).
 //   - Occupancy comes from the open checks (dash.getTransactions status 1),
 //     which carry the guests and the opening time. A table's own status
 //     (2: open orders) is not used: tables are read only every LayoutEvery.
@@ -41,14 +42,12 @@ package poster
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -368,40 +367,59 @@ func (c *Connector) readLayout(ctx context.Context, spot string, force bool) (*l
 	return lay, nil
 }
 
-// learnSeats asks which tables are free for a short slot a day ahead, only
-// to learn their capacities. It fails quietly (one log line per new error):
-// the seat count falls back to Config.Seats. c.mu must be held.
+// learnHours are the local hours of tomorrow at which learnSeats asks for
+// free tables: a table reserved at one of them is seen at another, and most
+// venues are open at some of them. A slot Poster refuses (a closed hour,
+// perhaps) is skipped.
+var learnHours = []int{13, 16, 19}
+
+// learnSeats asks which tables are free for a short slot at each of
+// learnHours tomorrow, only to learn their capacities (tables busy at all of
+// them keep what was learned before, or Config.Seats). It fails quietly
+// (one log line per new error). c.mu must be held.
 func (c *Connector) learnSeats(ctx context.Context, spot string, now time.Time) {
-	// TODO(#6): tables busy at that slot are not listed; learn them at
-	// another slot, and check on a stand whether closed hours refuse.
-	at := now.Add(24 * time.Hour).Truncate(time.Hour)
-	q := url.Values{
-		"spot_id": {spot}, "date_reservation": {formatLocal(at, c.loc)},
-		"duration": {strconv.Itoa(int(MinDuration / time.Second))}, "guests_count": {"1"},
-	}
-	raw, err := c.api.get(ctx, callFreeTables, q)
-	var free struct {
-		FreeTables []FreeTable `json:"freeTables"`
-	}
-	if err == nil {
-		if jerr := json.Unmarshal(raw, &free); jerr != nil {
-			err = fmt.Errorf("poster %s: malformed response: %v", callFreeTables, jerr)
+	day := now.In(c.loc).AddDate(0, 0, 1)
+	var firstErr error
+	answered := 0
+	for _, h := range learnHours {
+		at := time.Date(day.Year(), day.Month(), day.Day(), h, 0, 0, 0, c.loc)
+		free, err := c.freeTables(ctx, spot, at, MinDuration, 1)
+		if err != nil {
+			firstErr = cmp.Or(firstErr, err)
+			continue
+		}
+		answered++
+		for _, t := range free {
+			if t.Capacity > 0 && t.ID != "" {
+				c.seats[string(t.ID)] = int(t.Capacity)
+			}
 		}
 	}
-	if err != nil {
-		if err.Error() != c.freeErr {
-			c.freeErr = err.Error()
+	if answered == 0 {
+		if firstErr.Error() != c.freeErr {
+			c.freeErr = firstErr.Error()
 			c.log.Warn("cannot learn table capacities; using the configured seats",
-				"seats", c.cfg.Seats, "err", err)
+				"seats", c.cfg.Seats, "err", firstErr)
 		}
 		return
 	}
 	c.freeErr = ""
-	for _, t := range free.FreeTables {
-		if t.Capacity > 0 && t.ID != "" {
-			c.seats[string(t.ID)] = int(t.Capacity)
+}
+
+// SeatsUnknown returns the numbers of the tables whose seat count Poster
+// never gave (they have Config.Seats), as of the last layout read.
+func (c *Connector) SeatsUnknown() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	if c.layout != nil {
+		for _, t := range c.layout.tables {
+			if _, ok := c.seats[t.ID]; !ok {
+				out = append(out, cmp.Or(t.Number, t.ID))
+			}
 		}
 	}
+	return out
 }
 
 // orders reads the open checks on the spot's tables. unknown is set when a

@@ -295,3 +295,43 @@ func TestAccount(t *testing.T) {
 		}
 	}
 }
+
+func TestSeatsLearnedAcrossTomorrow(t *testing.T) {
+	f := newFake(t, postertest.Options{})
+	loc := f.Location()
+	day := time.Now().In(loc).AddDate(0, 0, 1)
+	at := func(h int) time.Time {
+		return time.Date(day.Year(), day.Month(), day.Day(), h, 0, 0, 0, loc).UTC()
+	}
+	reserve := func(table string, from, to int) {
+		if _, err := f.AddReservation(wire.Reservation{TableIDs: []string{table},
+			Start: at(from), Duration: wire.Duration(time.Duration(to-from) * time.Hour),
+			Guests: 2, Name: "Гость"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reserve("1", 16, 17) // seen at 19:00 alone: 13:00 is refused below
+	reserve("2", 12, 21) // never free: its seats stay unknown
+	f.FailNext("incomingOrders.getTablesForReservation", 400, "the spot is closed")
+	cfg := config(t, f)
+	cfg.Seats = 3
+	c := newConnector(t, cfg)
+	st := snapshot(t, c)
+
+	want := map[string]int{}
+	for _, tb := range f.Tables() {
+		want[tb.ID] = tb.Capacity
+	}
+	want["2"] = 3
+	for _, tb := range st.Tables {
+		if tb.Seats != want[tb.ID] {
+			t.Errorf("table %s has %d seats, want %d", tb.ID, tb.Seats, want[tb.ID])
+		}
+	}
+	if want["1"] == 3 {
+		t.Fatal("the fake's table 1 has the configured seat count: the test proves nothing")
+	}
+	if got := c.SeatsUnknown(); !slices.Equal(got, []string{"2"}) {
+		t.Errorf("seats unknown for %v, want [2]", got)
+	}
+}

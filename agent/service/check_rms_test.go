@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stolik/stolik/agent/config"
 	"github.com/stolik/stolik/agent/files"
@@ -15,6 +16,7 @@ import (
 	"github.com/stolik/stolik/agent/service"
 	"github.com/stolik/stolik/agent/sqlread/sqlreadtest"
 	"github.com/stolik/stolik/hub/postgres/pgtest"
+	"github.com/stolik/stolik/shared/wire"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -142,4 +144,33 @@ func check(t *testing.T, c config.Config) (service.Report, string) {
 	var b strings.Builder
 	rep.Write(&b, service.LangEN)
 	return rep, b.String()
+}
+
+// TestCheckPosterSeatsUnknown: a table Poster never lists free tomorrow has
+// no seat count from Poster; check names it.
+func TestCheckPosterSeatsUnknown(t *testing.T) {
+	f, err := postertest.New(postertest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	day := time.Now().In(f.Location()).AddDate(0, 0, 1)
+	start := time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, f.Location())
+	if _, err := f.AddReservation(wire.Reservation{TableIDs: []string{"3"}, Start: start,
+		Duration: wire.Duration(12 * time.Hour), Guests: 20, Name: "Банкет"}); err != nil {
+		t.Fatal(err)
+	}
+	c := config.Default()
+	c.DataDir = t.TempDir()
+	c.Connector.Kind = "poster"
+	c.Connector.Poster = config.Poster{BaseURL: f.URL(), Token: f.Token(),
+		TimeZone: "Europe/Moscow"}
+	rep, out := check(t, c)
+	if !rep.OK() {
+		t.Errorf("check failed:\n%s", out)
+	}
+	if !strings.Contains(out, "       seats unknown, the configured count used / "+
+		"число мест неизвестно, взято из настроек: 3\n") {
+		t.Errorf("report does not name table 3's seats unknown:\n%s", out)
+	}
 }

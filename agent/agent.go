@@ -56,6 +56,21 @@ const (
 	CapabilityReservations = "reservations.write"
 )
 
+// AccountNamer is a connector that knows the name of the RMS account it
+// reads: the hub routes the RMS's webhooks, posted for every account to one
+// address, to the venue by it.
+type AccountNamer interface {
+	Account() string
+}
+
+// Account is c's RMS account name, or "" when c does not say.
+func Account(c Connector) string {
+	if a, ok := c.(AccountNamer); ok {
+		return a.Account()
+	}
+	return ""
+}
+
 // Capabilities lists what c can do beyond reading.
 func Capabilities(c Connector) []string {
 	var caps []string

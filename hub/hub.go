@@ -53,14 +53,17 @@ type Agent struct {
 
 // AgentStatus is what the agent last reported about itself.
 type AgentStatus struct {
-	Version      string               `json:"version,omitempty"`
-	OS           string               `json:"os,omitempty"`
-	Connector    string               `json:"connector,omitempty"`
-	Capabilities []string             `json:"capabilities,omitempty"`
-	LastSeen     time.Time            `json:"last_seen,omitzero"`
-	Backlog      uint64               `json:"backlog"`
-	Health       wire.ConnectorHealth `json:"connector_health"`
-	Counters     wire.Counters        `json:"counters"`
+	Version      string   `json:"version,omitempty"`
+	OS           string   `json:"os,omitempty"`
+	Connector    string   `json:"connector,omitempty"`
+	Capabilities []string `json:"capabilities,omitempty"`
+	// RMSAccount is the RMS account the agent reads (Poster's account
+	// name), by which the RMS's webhooks find the venue.
+	RMSAccount string               `json:"rms_account,omitempty"`
+	LastSeen   time.Time            `json:"last_seen,omitzero"`
+	Backlog    uint64               `json:"backlog"`
+	Health     wire.ConnectorHealth `json:"connector_health"`
+	Counters   wire.Counters        `json:"counters"`
 	// Replica is the hub replica holding the agent's connection.
 	Replica string `json:"replica,omitempty"`
 }

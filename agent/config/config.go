@@ -116,6 +116,10 @@ type Poster struct {
 	Token string `yaml:"token"`
 	// SpotID is the venue; may be empty when the account has one spot.
 	SpotID string `yaml:"spot_id"`
+	// Account is the account's name, as in https://<account>.joinposter.com;
+	// the hub routes Poster's webhooks to the venue by it. Empty takes it
+	// from BaseURL when that is an <account>.joinposter.com address.
+	Account string `yaml:"account"`
 	// TimeZone is the account's IANA zone: Poster speaks local time.
 	TimeZone string `yaml:"time_zone"`
 	// Seats is the seat count of a table Poster gives none for.

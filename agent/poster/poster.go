@@ -8,9 +8,10 @@
 //   - Reservation objects carry no table. The connector keeps its own map
 //     from the reservations it created to their tables, in a small JSON file
 //     (Config.MapFile). A reservation made at the Poster till has no entry:
-//     it shows with no table (an empty TableIDs) and still counts as one of
-//     the venue's bookings, so staff and the hub see it, but it blocks no
-//     table in the hub's availability.
+//     its table is the one getTablesForReservation leaves out at its slot
+//     that no other reservation explains (see placeTill); when several
+//     could be its, it holds them all, and when none can be found it shows
+//     with no table and blocks none.
 //   - There is no idempotency key. The comment of every reservation the
 //     connector writes ends with "[stolik:<booking id>]" (taken off again
 //     when read), and before creating, the connector looks the booking up
@@ -24,8 +25,9 @@
 //   - Times are account-local "Y-m-d H:i:s" (Config.TimeZone); checks'
 //     date_start is in milliseconds since the epoch.
 //   - Tables have no seat count; it is learned from
-//     incomingOrders.getTablesForReservation (table_capacity) when the
-//     layout is read, with Config.Seats for tables never seen there.
+//     incomingOrders.getTablesForReservation (table_capacity) at three hours
+//     of tomorrow when the layout is read, with Config.Seats for tables
+//     never seen there (SeatsUnknown lists them; check reports them).
 //   - Occupancy comes from the open checks (dash.getTransactions status 1),
 //     which carry the guests and the opening time. A table's own status
 //     (2: open orders) is not used: tables are read only every LayoutEvery.
@@ -40,14 +42,12 @@ package poster
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +79,10 @@ type Config struct {
 	// SpotID is the venue in the account; empty works when the account
 	// has exactly one spot.
 	SpotID string
+	// Account is the account's name (https://<account>.joinposter.com),
+	// reported to the hub, which routes Poster's webhooks by it. Empty
+	// takes it from BaseURL when that is such an address.
+	Account string
 	// TimeZone is the account's IANA time zone, e.g. Europe/Moscow.
 	TimeZone string
 	// Seats is the seat count of a table Poster gives none for.
@@ -117,11 +121,15 @@ type Connector struct {
 	freeErr string         // the last getTablesForReservation error logged
 
 	createMu sync.Mutex // one create at a time, so a retry sees the first
+
+	tillMu sync.Mutex // guards till
+	till   tillPlacer
 }
 
 var (
 	_ agent.Connector         = (*Connector)(nil)
 	_ agent.ReservationWriter = (*Connector)(nil)
+	_ agent.AccountNamer      = (*Connector)(nil)
 )
 
 // layout is the halls and tables read at one time.
@@ -194,6 +202,23 @@ func New(cfg Config) (*Connector, error) {
 
 // Kind returns "poster".
 func (c *Connector) Kind() string { return "poster" }
+
+// Account returns Config.Account, or the account in an
+// <account>.joinposter.com base URL, or "".
+func (c *Connector) Account() string {
+	if c.cfg.Account != "" {
+		return c.cfg.Account
+	}
+	u, err := url.Parse(c.cfg.BaseURL)
+	if err != nil {
+		return ""
+	}
+	name, ok := strings.CutSuffix(strings.ToLower(u.Hostname()), ".joinposter.com")
+	if !ok || name == "" || strings.Contains(name, ".") {
+		return ""
+	}
+	return name
+}
 
 // Snapshot reads the spot's halls and tables (from the layout cache when
 // fresh), open checks and reservations from two hours ago to
@@ -342,40 +367,59 @@ func (c *Connector) readLayout(ctx context.Context, spot string, force bool) (*l
 	return lay, nil
 }
 
-// learnSeats asks which tables are free for a short slot a day ahead, only
-// to learn their capacities. It fails quietly (one log line per new error):
-// the seat count falls back to Config.Seats. c.mu must be held.
+// learnHours are the local hours of tomorrow at which learnSeats asks for
+// free tables: a table reserved at one of them is seen at another, and most
+// venues are open at some of them. A slot Poster refuses (a closed hour,
+// perhaps) is skipped.
+var learnHours = []int{13, 16, 19}
+
+// learnSeats asks which tables are free for a short slot at each of
+// learnHours tomorrow, only to learn their capacities (tables busy at all of
+// them keep what was learned before, or Config.Seats). It fails quietly
+// (one log line per new error). c.mu must be held.
 func (c *Connector) learnSeats(ctx context.Context, spot string, now time.Time) {
-	// TODO(#6): tables busy at that slot are not listed; learn them at
-	// another slot, and check on a stand whether closed hours refuse.
-	at := now.Add(24 * time.Hour).Truncate(time.Hour)
-	q := url.Values{
-		"spot_id": {spot}, "date_reservation": {formatLocal(at, c.loc)},
-		"duration": {strconv.Itoa(int(MinDuration / time.Second))}, "guests_count": {"1"},
-	}
-	raw, err := c.api.get(ctx, callFreeTables, q)
-	var free struct {
-		FreeTables []FreeTable `json:"freeTables"`
-	}
-	if err == nil {
-		if jerr := json.Unmarshal(raw, &free); jerr != nil {
-			err = fmt.Errorf("poster %s: malformed response: %v", callFreeTables, jerr)
+	day := now.In(c.loc).AddDate(0, 0, 1)
+	var firstErr error
+	answered := 0
+	for _, h := range learnHours {
+		at := time.Date(day.Year(), day.Month(), day.Day(), h, 0, 0, 0, c.loc)
+		free, err := c.freeTables(ctx, spot, at, MinDuration, 1)
+		if err != nil {
+			firstErr = cmp.Or(firstErr, err)
+			continue
+		}
+		answered++
+		for _, t := range free {
+			if t.Capacity > 0 && t.ID != "" {
+				c.seats[string(t.ID)] = int(t.Capacity)
+			}
 		}
 	}
-	if err != nil {
-		if err.Error() != c.freeErr {
-			c.freeErr = err.Error()
+	if answered == 0 {
+		if firstErr.Error() != c.freeErr {
+			c.freeErr = firstErr.Error()
 			c.log.Warn("cannot learn table capacities; using the configured seats",
-				"seats", c.cfg.Seats, "err", err)
+				"seats", c.cfg.Seats, "err", firstErr)
 		}
 		return
 	}
 	c.freeErr = ""
-	for _, t := range free.FreeTables {
-		if t.Capacity > 0 && t.ID != "" {
-			c.seats[string(t.ID)] = int(t.Capacity)
+}
+
+// SeatsUnknown returns the numbers of the tables whose seat count Poster
+// never gave (they have Config.Seats), as of the last layout read.
+func (c *Connector) SeatsUnknown() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	if c.layout != nil {
+		for _, t := range c.layout.tables {
+			if _, ok := c.seats[t.ID]; !ok {
+				out = append(out, cmp.Or(t.Number, t.ID))
+			}
 		}
 	}
+	return out
 }
 
 // orders reads the open checks on the spot's tables. unknown is set when a
@@ -424,7 +468,8 @@ func (c *Connector) orders(ctx context.Context, spot string, lay *layout) (
 }
 
 // reservations reads the reservations from two hours ago to WindowAhead
-// ahead, with tables from the connector's map.
+// ahead, with tables from the connector's map, or for those made at the
+// till, the tables Poster holds for them (placeTill).
 func (c *Connector) reservations(ctx context.Context, spot string, lay *layout) (
 	[]wire.Reservation, error) {
 	now := c.now()
@@ -441,13 +486,12 @@ func (c *Connector) reservations(ctx context.Context, spot string, lay *layout) 
 		if err != nil {
 			return nil, fmt.Errorf("poster %s: %w", callReservations, err)
 		}
-		// TODO(#6): a till reservation has no table here; its table might be
-		// inferred from getTablesForReservation at its slot.
 		if len(w.TableIDs) == 1 && !lay.ids[w.TableIDs[0]] {
 			w.TableIDs = []string{} // the table was removed since
 		}
 		out = append(out, w)
 	}
+	c.placeTill(ctx, spot, lay, out)
 	return out, nil
 }
 

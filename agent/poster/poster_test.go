@@ -3,6 +3,7 @@ package poster_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -96,8 +97,6 @@ func TestConformance(t *testing.T) {
 			return newConnector(t, config(t, f)), venue{f}
 		},
 		Skip: map[string]string{
-			connectortest.SkipStaffReserve: "Poster's reservation list has no table: a " +
-				"till reservation shows with none (TestTillReservationHasNoTable)",
 			connectortest.SkipCancel: "poster has no cancel API (TestCancelIsUnsupported)",
 			connectortest.SkipLock:   "poster has no cancel API, so there is nothing to lock",
 			connectortest.SkipToken: "Poster tokens live two years and the API cannot " +
@@ -192,12 +191,12 @@ func TestNewTableReadAtOnce(t *testing.T) {
 	}
 }
 
-func TestTillReservationHasNoTable(t *testing.T) {
+func TestTillReservationFindsItsTable(t *testing.T) {
 	f := newFake(t, postertest.Options{})
 	c := newConnector(t, config(t, f))
 	start := time.Now().Add(3 * time.Hour).Truncate(15 * time.Minute).UTC()
 	id, err := f.AddReservation(wire.Reservation{
-		TableIDs: []string{"1"}, Start: start, Duration: wire.Duration(90 * time.Minute),
+		TableIDs: []string{"3"}, Start: start, Duration: wire.Duration(90 * time.Minute),
 		Guests: 4, Name: "Иван Смирнов", Phone: "+79031112233",
 	})
 	if err != nil {
@@ -209,10 +208,17 @@ func TestTillReservationHasNoTable(t *testing.T) {
 		t.Fatalf("reservations = %+v", st.Reservations)
 	}
 	r := st.Reservations[0]
-	if r.ID != id || len(r.TableIDs) != 0 || !r.Start.Equal(start) || r.Guests != 4 ||
-		r.Duration != wire.Duration(90*time.Minute) || r.Status != wire.ReservationConfirmed ||
-		r.Name != "Иван Смирнов" {
-		t.Errorf("till reservation = %+v, want %s with no table at %v", r, id, start)
+	if r.ID != id || !slices.Equal(r.TableIDs, []string{"3"}) || !r.Start.Equal(start) ||
+		r.Guests != 4 || r.Duration != wire.Duration(90*time.Minute) ||
+		r.Status != wire.ReservationConfirmed || r.Name != "Иван Смирнов" {
+		t.Errorf("till reservation = %+v, want %s on table 3 at %v", r, id, start)
+	}
+
+	// The answer is kept for LayoutEvery: the next poll asks nothing more.
+	asked := f.Requests()["incomingOrders.getTablesForReservation"]
+	snapshot(t, c)
+	if n := f.Requests()["incomingOrders.getTablesForReservation"]; n != asked {
+		t.Errorf("the second poll asked Poster %d more times", n-asked)
 	}
 
 	if err := f.SetReservationStatus(id, 7); err != nil {
@@ -220,5 +226,112 @@ func TestTillReservationHasNoTable(t *testing.T) {
 	}
 	if r := snapshot(t, c).Reservations[0]; r.Status != wire.ReservationCancelled {
 		t.Errorf("after staff cancelled: status %q", r.Status)
+	}
+}
+
+func TestTillReservationsBesideOurs(t *testing.T) {
+	f := newFake(t, postertest.Options{})
+	c := newConnector(t, config(t, f))
+	at := time.Now().Add(24 * time.Hour).Truncate(time.Hour).UTC()
+	ours, err := c.CreateReservation(context.Background(), wire.ReservationRequest{
+		BookingID: "bk-1", TableIDs: []string{"2"}, Start: at,
+		Duration: wire.Duration(2 * time.Hour), Guests: 2, Name: "Анна",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	till := func(table string, from, dur time.Duration) string {
+		id, err := f.AddReservation(wire.Reservation{TableIDs: []string{table},
+			Start: at.Add(from), Duration: wire.Duration(dur), Guests: 2, Name: "Гость"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// a and b overlap each other and ours; c and d hold the same time.
+	a := till("1", 0, 90*time.Minute)
+	b := till("5", time.Hour, 2*time.Hour)
+	cc := till("6", 6*time.Hour, time.Hour)
+	d := till("7", 6*time.Hour, time.Hour)
+
+	want := map[string][]string{ours.ID: {"2"}, a: {"1"}, b: {"5"}, cc: {"6", "7"},
+		d: {"6", "7"}}
+	st := snapshot(t, c)
+	for _, r := range st.Reservations {
+		if !slices.Equal(r.TableIDs, want[r.ID]) {
+			t.Errorf("reservation %s on %v, want %v", r.ID, r.TableIDs, want[r.ID])
+		}
+	}
+	if len(st.Reservations) != len(want) {
+		t.Errorf("reservations = %+v, want %d", st.Reservations, len(want))
+	}
+}
+
+func TestTillReservationWithoutTariff(t *testing.T) {
+	f := newFake(t, postertest.Options{})
+	f.SetTariffLimit(true)
+	c := newConnector(t, config(t, f))
+	start := time.Now().Add(3 * time.Hour).Truncate(15 * time.Minute).UTC()
+	if _, err := f.AddReservation(wire.Reservation{TableIDs: []string{"1"}, Start: start,
+		Duration: wire.Duration(time.Hour), Guests: 2, Name: "Гость"}); err != nil {
+		t.Fatal(err)
+	}
+	st := snapshot(t, c)
+	if len(st.Reservations) != 1 || len(st.Reservations[0].TableIDs) != 0 {
+		t.Errorf("reservations = %+v, want the till one with no table", st.Reservations)
+	}
+}
+
+func TestAccount(t *testing.T) {
+	for _, c := range []struct{ account, base, want string }{
+		{"", "https://joinposter.com/api", ""},
+		{"", "https://MyCafe.joinposter.com/api", "mycafe"},
+		{"named", "https://mycafe.joinposter.com/api", "named"},
+		{"", "http://127.0.0.1:8080/api", ""},
+	} {
+		cfg := poster.Config{BaseURL: c.base, Token: "t", TimeZone: "UTC", Account: c.account}
+		if got := newConnector(t, cfg).Account(); got != c.want {
+			t.Errorf("account %q at %s: %q, want %q", c.account, c.base, got, c.want)
+		}
+	}
+}
+
+func TestSeatsLearnedAcrossTomorrow(t *testing.T) {
+	f := newFake(t, postertest.Options{})
+	loc := f.Location()
+	day := time.Now().In(loc).AddDate(0, 0, 1)
+	at := func(h int) time.Time {
+		return time.Date(day.Year(), day.Month(), day.Day(), h, 0, 0, 0, loc).UTC()
+	}
+	reserve := func(table string, from, to int) {
+		if _, err := f.AddReservation(wire.Reservation{TableIDs: []string{table},
+			Start: at(from), Duration: wire.Duration(time.Duration(to-from) * time.Hour),
+			Guests: 2, Name: "Гость"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reserve("1", 16, 17) // seen at 19:00 alone: 13:00 is refused below
+	reserve("2", 12, 21) // never free: its seats stay unknown
+	f.FailNext("incomingOrders.getTablesForReservation", 400, "the spot is closed")
+	cfg := config(t, f)
+	cfg.Seats = 3
+	c := newConnector(t, cfg)
+	st := snapshot(t, c)
+
+	want := map[string]int{}
+	for _, tb := range f.Tables() {
+		want[tb.ID] = tb.Capacity
+	}
+	want["2"] = 3
+	for _, tb := range st.Tables {
+		if tb.Seats != want[tb.ID] {
+			t.Errorf("table %s has %d seats, want %d", tb.ID, tb.Seats, want[tb.ID])
+		}
+	}
+	if want["1"] == 3 {
+		t.Fatal("the fake's table 1 has the configured seat count: the test proves nothing")
+	}
+	if got := c.SeatsUnknown(); !slices.Equal(got, []string{"2"}) {
+		t.Errorf("seats unknown for %v, want [2]", got)
 	}
 }

@@ -1,6 +1,7 @@
 package poster
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -212,7 +213,47 @@ func (c *Connector) CancelReservation(ctx context.Context, req wire.CancelReques
 	if r.Status == StatusCancelled {
 		return nil
 	}
-	return fmt.Errorf("poster cancel reservation %s: %w", id, ErrNoCancel)
+	return fmt.Errorf("poster cancel booking %s: %w: find Poster reservation №%s, %s",
+		req.BookingID, ErrNoCancel, id, c.describe(r))
+}
+
+// describe names a reservation the way staff find it at the terminal: the
+// guest, the local date and time, the table (when known) and the guests.
+func (c *Connector) describe(r Reservation) string {
+	var parts []string
+	if name := strings.TrimSpace(r.FirstName + " " + r.LastName); name != "" {
+		parts = append(parts, name)
+	}
+	if at, err := parseLocal(r.DateReservation, c.loc); err == nil {
+		parts = append(parts, at.In(c.loc).Format("02.01.2006 15:04"))
+	}
+	if p, ok := c.tmap.get(string(r.ID)); ok {
+		parts = append(parts, "table "+c.tableName(p.TableID))
+	}
+	if r.GuestsCount > 0 {
+		parts = append(parts, fmt.Sprintf("%d guests", r.GuestsCount))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// tableName is a table's number as staff read it, with its name when that
+// says more, from the last layout read; the id when it is not there.
+func (c *Connector) tableName(id string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.layout != nil {
+		for _, t := range c.layout.tables {
+			if t.ID != id {
+				continue
+			}
+			n := cmp.Or(t.Number, t.ID)
+			if t.Name != "" && t.Name != n {
+				n += " (" + t.Name + ")"
+			}
+			return n
+		}
+	}
+	return id
 }
 
 // phoneKey keeps the digits of a phone number, with a Russian number's

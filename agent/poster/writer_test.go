@@ -177,6 +177,14 @@ func TestCancelIsUnsupported(t *testing.T) {
 		!strings.Contains(err.Error(), "cancel it on the Poster terminal") {
 		t.Fatalf("cancel = %v, want ErrUnsupported asking for the terminal", err)
 	}
+	// Staff find it at the terminal by Poster's number, the guest, the time
+	// and the table: the booking id means nothing there.
+	at := res.Start.In(f.Location()).Format("02.01.2006 15:04")
+	for _, want := range []string{"№" + res.ID, res.Name, at, "table 2 (Стол 2)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("cancel error %q does not say %q", err, want)
+		}
+	}
 	err = c.CancelReservation(context.Background(), wire.CancelRequest{BookingID: "bk-c"})
 	if !errors.Is(err, agent.ErrUnsupported) {
 		t.Errorf("cancel by booking id = %v, want ErrUnsupported", err)

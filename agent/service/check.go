@@ -201,6 +201,12 @@ func pingHub(ctx context.Context, client *http.Client, hubURL string) error {
 	return nil
 }
 
+// seatsUnknown is a connector whose RMS may not give every table's seat
+// count (Poster): it lists the tables' numbers that have the configured one.
+type seatsUnknown interface {
+	SeatsUnknown() []string
+}
+
 func checkRMS(ctx context.Context, c config.Config) []CheckItem {
 	kind := c.Connector.Kind
 	name := agent.Text{EN: "RMS (" + kind + ")", RU: "RMS (" + kind + ")"}
@@ -236,6 +242,15 @@ func checkRMS(ctx context.Context, c config.Config) []CheckItem {
 			nums = append(nums[:12], "…")
 		}
 		tables.Notes = append(tables.Notes, fmt.Sprintf("%s: %s", h.Name, strings.Join(nums, ", ")))
+	}
+	if u, ok := conn.(seatsUnknown); ok {
+		if nums := u.SeatsUnknown(); len(nums) > 0 {
+			if len(nums) > 12 {
+				nums = append(nums[:12], "…")
+			}
+			tables.Notes = append(tables.Notes, "seats unknown, the configured count used / "+
+				"число мест неизвестно, взято из настроек: "+strings.Join(nums, ", "))
+		}
 	}
 	if len(st.Tables) == 0 {
 		tables.OK = false

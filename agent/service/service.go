@@ -62,7 +62,7 @@ func Run(ctx context.Context, c config.Config, version string, log *slog.Logger)
 		Secret:  c.Hub.Secret,
 		Hello: wire.Hello{
 			Version: version, OS: runtime.GOOS, Connector: conn.Kind(),
-			Capabilities: agent.Capabilities(conn),
+			Capabilities: agent.Capabilities(conn), RMSAccount: agent.Account(conn),
 		},
 		LastSeq:    func() uint64 { return ob.Stats().LastSeq },
 		Window:     c.Uplink.Window,
@@ -128,7 +128,7 @@ func NewConnector(c config.Config, log *slog.Logger) (agent.Connector, error) {
 		p := c.Connector.Poster
 		return poster.New(poster.Config{
 			BaseURL: p.BaseURL, Token: p.Token, SpotID: p.SpotID, TimeZone: p.TimeZone,
-			Seats: p.Seats, WindowAhead: p.WindowAhead, RequestTimeout: p.RequestTimeout,
+			Account: p.Account, Seats: p.Seats, WindowAhead: p.WindowAhead, RequestTimeout: p.RequestTimeout,
 			MapFile: filepath.Join(c.DataDir, "poster-tables.json"), Logger: log,
 		})
 	case "quickresto":

@@ -43,7 +43,7 @@ type Config struct {
 	// it invalidates every venue's token.
 	WebhookSecret string `yaml:"webhook_secret"`
 	// PosterAppSecret is the secret of the Poster application whose
-	// webhooks (POST /hooks/poster/{venue}) the hub takes; empty turns
+	// webhooks (POST /hooks/poster, routed by account) the hub takes; empty turns
 	// them off.
 	PosterAppSecret string `yaml:"poster_app_secret"`
 	// Telegram configures the bot; it runs when Token is set.

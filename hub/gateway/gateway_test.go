@@ -166,7 +166,8 @@ func (e *env) connect(tb testing.TB, id, secret string) (*websocket.Conn, wire.W
 // an outbox behind the hub is tested on its own.
 func hello(id string) wire.Hello {
 	return wire.Hello{Protocol: wire.Version, AgentID: id, Version: "1.2.3", OS: "windows",
-		Connector: "iiko", Capabilities: []string{"reservations"}, LastSeq: 1 << 40}
+		Connector: "iiko", Capabilities: []string{"reservations"}, RMSAccount: "cafe",
+		LastSeq: 1 << 40}
 }
 
 func respText(resp *http.Response) string {
@@ -363,7 +364,7 @@ func TestWelcome(t *testing.T) {
 
 	st := getAgent(t, e.store, "agt_a").Status
 	if st.Version != "1.2.3" || st.OS != "windows" || st.Connector != "iiko" ||
-		len(st.Capabilities) != 1 || !st.LastSeen.Equal(e.clock.Now()) {
+		len(st.Capabilities) != 1 || st.RMSAccount != "cafe" || !st.LastSeen.Equal(e.clock.Now()) {
 		t.Errorf("stored status %+v, want the hello's and last seen now", st)
 	}
 	live := e.gw.Live("agt_a")

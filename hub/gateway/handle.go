@@ -109,6 +109,7 @@ func (c *conn) handleHello(env wire.Envelope) {
 	c.status.OS = h.OS
 	c.status.Connector = h.Connector
 	c.status.Capabilities = h.Capabilities
+	c.status.RMSAccount = h.RMSAccount
 	c.status.LastSeen = now
 	c.status.Replica = c.g.opts.Replica
 	if err := c.g.store.UpdateAgentStatus(c.g.ctx, c.agentID, c.status); err != nil {

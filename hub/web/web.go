@@ -4,7 +4,7 @@
 // dashboard.go): server-rendered pages for support and venue staff.
 // GET /api/v1/openapi.json serves the OpenAPI 3 document of the API.
 // POST /hooks/iiko/{venue} takes iiko's webhooks (see SetWebhookSecret),
-// POST /hooks/poster/{venue} Poster's (see SetPosterSecret).
+// POST /hooks/poster (and /hooks/poster/{venue}) Poster's (see SetPosterSecret).
 //
 // # Support API
 //
@@ -159,6 +159,7 @@ func New(store hub.Store, fleet hub.Fleet, log *slog.Logger) *Server {
 	s.mux.HandleFunc("PUT /api/v1/venues/{id}/groups/{group}", s.putGroup)
 	s.mux.HandleFunc("DELETE /api/v1/venues/{id}/groups/{group}", s.deleteGroup)
 	s.mux.HandleFunc("POST /hooks/iiko/{venue}", s.iikoHook)
+	s.mux.HandleFunc("POST /hooks/poster", s.posterHook)
 	s.mux.HandleFunc("POST /hooks/poster/{venue}", s.posterHook)
 	s.dashboardRoutes()
 	return s

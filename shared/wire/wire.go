@@ -77,6 +77,9 @@ type Hello struct {
 	OS           string   `json:"os"`
 	Connector    string   `json:"connector"`
 	Capabilities []string `json:"capabilities,omitempty"`
+	// RMSAccount is the name of the RMS account the connector reads, when
+	// the RMS posts every account's webhooks to one address (Poster).
+	RMSAccount string `json:"rms_account,omitempty"`
 	// LastSeq is the newest sequence number the agent has assigned.
 	LastSeq uint64 `json:"last_seq"`
 	// LastCommand is the id of the last command the agent finished.

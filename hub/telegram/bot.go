@@ -111,6 +111,10 @@ type Options struct {
 	// PollerLease is how long the poller lease lasts unrenewed; default
 	// 15 s.
 	PollerLease time.Duration
+
+	// testRoutes, set by tests only, adds handlers once the bot's own are
+	// in place.
+	testRoutes func(*Bot)
 }
 
 // Bot is the Telegram bot. Its methods are safe for concurrent use.
@@ -264,6 +268,7 @@ func (b *Bot) connect(ctx context.Context) error {
 }
 
 func (b *Bot) routes() {
+	b.tb.Use(b.recovered) // first: every handler registered below is wrapped
 	b.tb.Handle("/start", b.private(b.onStart))
 	b.tb.Handle("/my", b.private(b.onMy))
 	b.tb.Handle("/lang", b.private(b.onLang))
@@ -273,6 +278,9 @@ func (b *Bot) routes() {
 	b.tb.Handle(tele.OnText, b.private(b.onText))
 	b.tb.Handle(tele.OnContact, b.private(b.onContact))
 	b.tb.Handle(tele.OnCallback, b.locked(b.onCallback))
+	if b.opts.testRoutes != nil {
+		b.opts.testRoutes(b)
+	}
 }
 
 // locked runs h with the chat's lock held, for a user within the flood

@@ -91,7 +91,7 @@ func startTelegram(ctx context.Context, c config.Config, store hub.Store, d *des
 	}
 	mode := "long polling"
 	if tc.WebhookURL != "" {
-		mux.Handle("POST /telegram/webhook", bot.Handler())
+		mux.Handle("POST "+config.WebhookPath, bot.Handler())
 		mode = "webhook"
 	}
 	go func() {

@@ -34,9 +34,11 @@ const (
 type flow struct {
 	// Token names this flow in its buttons; a new /start makes a new one,
 	// so buttons of an older flow are stale.
-	Token   string    `json:"token"`
-	Step    string    `json:"step"`
-	VenueID string    `json:"venue_id,omitempty"`
+	Token   string `json:"token"`
+	Step    string `json:"step"`
+	VenueID string `json:"venue_id,omitempty"`
+	// Chain is the chain whose venues the chooser offers; empty: all.
+	Chain   string    `json:"chain,omitempty"`
 	Party   int       `json:"party,omitempty"`
 	Large   bool      `json:"large,omitempty"`
 	Date    string    `json:"date,omitempty"`
@@ -59,6 +61,8 @@ type session struct {
 	f    flow
 	lang string
 	user *tele.User
+	// pick is the chooser's question at /start (a catalog key).
+	pick string
 }
 
 // Limits of what a guest types.
@@ -155,52 +159,20 @@ func (b *Bot) onStart(c tele.Context) error {
 		return err
 	}
 	payload := strings.TrimSpace(c.Message().Payload)
-	var v hub.Venue
-	if payload != "" {
-		v, err = b.store.Venue(ctx, payload)
-		if err != nil && !errors.Is(err, hub.ErrNotFound) {
-			return err
-		}
-	}
-	if v.ID == "" && payload == "" {
-		// A hub with one venue needs no chooser.
-		venues, err := b.store.Venues(ctx)
-		if err != nil {
-			return err
-		}
-		if len(venues) == 1 {
-			v = venues[0]
-		}
+	v, err := b.startVenue(ctx, s, payload)
+	if err != nil {
+		return err
 	}
 	if v.ID != "" {
 		s.f.VenueID, s.f.Step = v.ID, stepParty
 		err = b.show(ctx, s, b.cat.T(s.lang, "party.ask", "venue", v.Name), b.partyRows(s))
 	} else {
-		err = b.showVenues(ctx, s, payload != "")
+		err = b.showVenues(ctx, s, 0)
 	}
 	if err != nil {
 		return err
 	}
 	return b.save(ctx, s)
-}
-
-func (b *Bot) showVenues(ctx context.Context, s *session, unknown bool) error {
-	venues, err := b.store.Venues(ctx)
-	if err != nil {
-		return err
-	}
-	if len(venues) == 0 {
-		return b.show(ctx, s, b.cat.T(s.lang, "start.no_venues"), nil)
-	}
-	var buttons []button
-	for _, v := range venues[:min(len(venues), 30)] {
-		buttons = append(buttons, button{v.Name, data(cbVenue, s.f.Token, v.ID)})
-	}
-	key := "start.choose_venue"
-	if unknown {
-		key = "start.unknown_venue"
-	}
-	return b.show(ctx, s, b.cat.T(s.lang, key), rowsOf(buttons, 1))
 }
 
 func (b *Bot) partyRows(s *session) [][]button {
@@ -289,7 +261,7 @@ func (b *Bot) flowCallback(ctx context.Context, c tele.Context, cb callback) (st
 	}
 	// Only the step a button belongs to accepts it.
 	want := map[string][]string{
-		cbVenue: {stepVenue}, cbParty: {stepParty}, cbDate: {stepDate, stepTime},
+		cbVenue: {stepVenue}, cbVenues: {stepVenue}, cbParty: {stepParty}, cbDate: {stepDate, stepTime},
 		cbPage: {stepDate, stepTime}, cbTime: {stepTime}, cbDates: {stepTime, stepDate},
 		cbName: {stepName}, cbSkip: {stepComment}, cbConfirm: {stepSummary},
 	}
@@ -298,6 +270,12 @@ func (b *Bot) flowCallback(ctx context.Context, c tele.Context, cb callback) (st
 	}
 	answer := ""
 	switch cb.Verb {
+	case cbVenues:
+		page, perr := strconv.Atoi(cb.B)
+		if perr != nil || page < 0 {
+			return b.cat.T(s.lang, "cb.invalid"), nil
+		}
+		err = b.showVenues(ctx, s, page)
 	case cbVenue:
 		v, err := b.store.Venue(ctx, cb.B)
 		if errors.Is(err, hub.ErrNotFound) {

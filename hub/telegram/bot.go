@@ -115,6 +115,9 @@ type Options struct {
 	// testRoutes, set by tests only, adds handlers once the bot's own are
 	// in place.
 	testRoutes func(*Bot)
+	// testBeforeSave, set by tests only, runs before a chat's state is
+	// saved.
+	testBeforeSave func(chatID int64)
 }
 
 // Bot is the Telegram bot. Its methods are safe for concurrent use.
@@ -322,12 +325,21 @@ func (b *Bot) refuse(c tele.Context, key string) error {
 }
 
 // private runs h for private chats only: groups get staff commands alone.
+// A message whose chat state another replica saved meanwhile is handled
+// again from the stored state.
 func (b *Bot) private(h tele.HandlerFunc) tele.HandlerFunc {
 	return b.locked(func(c tele.Context) error {
 		if c.Chat().Type != tele.ChatPrivate || c.Sender() == nil {
 			return nil
 		}
-		return h(c)
+		for attempt := 1; ; attempt++ {
+			err := h(c)
+			if !errors.Is(err, hub.ErrStaleChat) || attempt == staleRetries {
+				return err
+			}
+			b.log.Info("a chat's flow changed while a message was handled; handling it again",
+				"chat", c.Chat().ID, "attempt", attempt)
+		}
 	})
 }
 

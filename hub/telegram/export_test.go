@@ -20,3 +20,7 @@ func panicOn(b *Bot, command, data string) {
 		return b.onCallback(c)
 	}))
 }
+
+// BeforeSave makes the bot made with o call f before it saves a chat's
+// state.
+func BeforeSave(o *Options, f func(chatID int64)) { o.testBeforeSave = f }

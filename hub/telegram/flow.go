@@ -63,6 +63,10 @@ type session struct {
 	user *tele.User
 	// pick is the chooser's question at /start (a catalog key).
 	pick string
+	// out holds the flow's messages until save has stored the state they
+	// show: a save refused as stale (another replica moved the flow on)
+	// sends nothing.
+	out []sendqueue.Message
 }
 
 // Limits of what a guest types.
@@ -112,7 +116,28 @@ func (b *Bot) save(ctx context.Context, s *session) error {
 		return fmt.Errorf("encode flow: %w", err)
 	}
 	s.chat.Flow, s.chat.UpdatedAt = raw, b.now().UTC()
-	return b.store.PutTelegramChat(ctx, s.chat)
+	if b.opts.testBeforeSave != nil {
+		b.opts.testBeforeSave(s.chat.ChatID)
+	}
+	if err := b.store.PutTelegramChat(ctx, s.chat); err != nil {
+		return err // hub.ErrStaleChat: the caller handles the update again
+	}
+	s.chat.Version++
+	out := s.out
+	s.out = nil
+	for _, m := range out {
+		if err := b.queue.Enqueue(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// later queues a message of the flow to send once save has stored the
+// flow's state.
+func (b *Bot) later(s *session, m sendqueue.Message) error {
+	s.out = append(s.out, m)
+	return nil
 }
 
 // show puts text and buttons in the flow's message: edits it, or sends it
@@ -130,7 +155,7 @@ func (b *Bot) show(ctx context.Context, s *session, text string, rows [][]button
 			m.Markup = emptyKeyboard
 		}
 	}
-	return b.queue.Enqueue(ctx, m)
+	return b.later(s, m)
 }
 
 // reply sends a new message answering an incoming one; key names what it
@@ -249,9 +274,36 @@ func (b *Bot) showTimes(ctx context.Context, s *session, prefix string) error {
 		s.f.Party, "date", day), b.times(s.lang, s.f.Token, slots, zone))
 }
 
+// staleRetries is how many times an update is handled when its chat's
+// state keeps changing under it (hub.ErrStaleChat).
+const staleRetries = 3
+
 // flowCallback handles the buttons of the booking flow. It returns the
-// callback answer.
+// callback answer. When another replica saved the chat's flow while this
+// press was handled, the press is handled again from the stored flow; if
+// that makes it out of date, the guest hears that the other press won.
 func (b *Bot) flowCallback(ctx context.Context, c tele.Context, cb callback) (string, error) {
+	for attempt := 1; ; attempt++ {
+		answer, err := b.flowCallbackOnce(ctx, c, cb)
+		if !errors.Is(err, hub.ErrStaleChat) {
+			if attempt > 1 && err == nil {
+				lang := b.langOf(ctx, c)
+				if answer == b.cat.T(lang, "cb.stale") {
+					answer = b.cat.T(lang, "cb.twice")
+				}
+			}
+			return answer, err
+		}
+		b.log.Info("a chat's flow changed while a button was handled; handling it again",
+			"chat", c.Chat().ID, "verb", cb.Verb, "attempt", attempt)
+		if attempt == staleRetries {
+			return b.cat.T(b.langOf(ctx, c), "cb.again"), nil
+		}
+	}
+}
+
+func (b *Bot) flowCallbackOnce(ctx context.Context, c tele.Context, cb callback) (string,
+	error) {
 	s, err := b.load(ctx, c)
 	if err != nil {
 		return "", err
@@ -410,8 +462,9 @@ func (b *Bot) startLarge(ctx context.Context, s *session) error {
 // cannot carry it and inline buttons at once.
 func (b *Bot) askPhone(ctx context.Context, s *session) error {
 	s.f.Step = stepPhone
-	return b.reply(ctx, s.chat.ChatID, s.f.MsgKey+"/phone", b.cat.T(s.lang, "phone.ask"),
-		contactKeyboard(b.cat.T(s.lang, "phone.button")))
+	return b.later(s, sendqueue.Message{Key: s.f.MsgKey + "/phone", ChatID: s.chat.ChatID,
+		Text:   b.cat.T(s.lang, "phone.ask"),
+		Markup: contactKeyboard(b.cat.T(s.lang, "phone.button"))})
 }
 
 func (b *Bot) onText(c tele.Context) error {
@@ -475,8 +528,8 @@ func (b *Bot) onContact(c tele.Context) error {
 // flow message, which becomes the summary.
 func (b *Bot) gotPhone(ctx context.Context, c tele.Context, s *session, phone string) error {
 	s.f.Phone = phone
-	err := b.reply(ctx, s.chat.ChatID, replyKey(c), b.cat.T(s.lang, "phone.saved",
-		"phone", phone), removeKeyboard)
+	err := b.later(s, sendqueue.Message{Key: replyKey(c), ChatID: s.chat.ChatID,
+		Text: b.cat.T(s.lang, "phone.saved", "phone", phone), Markup: removeKeyboard})
 	if err != nil {
 		return err
 	}

@@ -454,7 +454,8 @@ func (b *Bot) setup() error {
 	for _, lang := range Languages {
 		cmds := []tele.Command{{Text: "start", Description: b.cat.T(lang, "btn.new")},
 			{Text: "my", Description: b.cat.T(lang, "btn.my")},
-			{Text: "lang", Description: b.cat.T(lang, "lang.name")}}
+			{Text: "lang", Description: b.cat.T(lang, "cmd.lang")},
+			{Text: "help", Description: b.cat.T(lang, "cmd.help")}}
 		if err := b.tb.SetCommands(cmds, lang); err != nil {
 			b.log.Warn("set bot commands", "lang", lang, "err", b.redact(err))
 		}

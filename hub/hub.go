@@ -30,9 +30,13 @@ type Venue struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	// TimeZone is an IANA zone name such as "Europe/Moscow".
-	TimeZone  string    `json:"time_zone"`
-	Mode      Mode      `json:"mode,omitempty"`
-	Policy    Policy    `json:"policy"`
+	TimeZone string `json:"time_zone"`
+	Mode     Mode   `json:"mode,omitempty"`
+	Policy   Policy `json:"policy"`
+	// Chain groups the venues of one restaurant chain: the Telegram bot's
+	// link start=c_<chain> offers a choice among them. Empty: none. See
+	// ValidChain.
+	Chain     string    `json:"chain,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -180,7 +184,7 @@ type Store interface {
 	// command that already has one keeps the first (idempotent).
 	FinishCommand(ctx context.Context, agentID string, r wire.Result) error
 
-	// UpdateVenue replaces a venue's name, zone, mode and policy.
+	// UpdateVenue replaces a venue's name, zone, mode, policy and chain.
 	UpdateVenue(ctx context.Context, v Venue) error
 
 	// Tables lists a venue's tables (from the mirror) with their

@@ -15,7 +15,15 @@ type TelegramChat struct {
 	Lang      string          `json:"lang,omitempty"`
 	Flow      json.RawMessage `json:"flow,omitempty"`
 	UpdatedAt time.Time       `json:"updated_at"`
+	// Version counts the chat's saves: 0 for a chat never stored. A save
+	// carries the version it read, and is refused (ErrStaleChat) if the
+	// chat was saved since, by another update on another replica.
+	Version int64 `json:"version,omitempty"`
 }
+
+// ErrStaleChat refuses to save a TelegramChat that changed since it was
+// read: the update must be handled again from the stored state.
+var ErrStaleChat = errors.New("telegram chat changed since it was read")
 
 // TelegramBooking links a booking made in Telegram to the guest's chat:
 // the message that shows its state and the last state the guest was told.
@@ -54,7 +62,10 @@ var ErrStaffLink = errors.New("staff link code is unknown, already used or expir
 type TelegramStore interface {
 	// TelegramChat returns a chat's state; ErrNotFound for a new chat.
 	TelegramChat(ctx context.Context, chatID int64) (TelegramChat, error)
-	// PutTelegramChat stores a chat's state, replacing what was there.
+	// PutTelegramChat stores a chat's state, replacing what was there, if
+	// the stored chat's Version is c.Version (a chat never stored is at
+	// 0); the stored Version becomes c.Version+1. Otherwise nothing
+	// changes and the error is ErrStaleChat.
 	PutTelegramChat(ctx context.Context, c TelegramChat) error
 
 	// PutTelegramBooking stores a booking's link to its chat, replacing

@@ -52,13 +52,24 @@ func (s *Store) TelegramChat(ctx context.Context, chatID int64) (hub.TelegramCha
 	return c, err
 }
 
-// PutTelegramChat stores a chat's state.
+// PutTelegramChat stores a chat's state if its stored version (0 for a
+// record of an older schema) is c.Version; hub.ErrStaleChat otherwise.
 func (s *Store) PutTelegramChat(ctx context.Context, c hub.TelegramChat) error {
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		if err := createBuckets(tx, bucketTgChats); err != nil {
 			return err
 		}
-		return putJSON(tx.Bucket(bucketTgChats), chatKey(c.ChatID), c)
+		b := tx.Bucket(bucketTgChats)
+		var old hub.TelegramChat
+		err := getJSON(b, "telegram chat", chatKey(c.ChatID), &old)
+		if err != nil && !errors.Is(err, hub.ErrNotFound) {
+			return err
+		}
+		if old.Version != c.Version {
+			return fmt.Errorf("at version %d: %w", c.Version, hub.ErrStaleChat)
+		}
+		c.Version++
+		return putJSON(b, chatKey(c.ChatID), c)
 	})
 	if err != nil {
 		return fmt.Errorf("put telegram chat %d: %w", c.ChatID, err)

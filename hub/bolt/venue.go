@@ -62,7 +62,7 @@ func (s *Store) Venues(ctx context.Context) ([]hub.Venue, error) {
 	return list, nil
 }
 
-// UpdateVenue replaces a venue's name, zone, mode and policy; its id and
+// UpdateVenue replaces a venue's name, zone, mode, policy and chain; its id and
 // creation time stay. It returns hub.ErrNotFound for an unknown venue.
 func (s *Store) UpdateVenue(ctx context.Context, v hub.Venue) error {
 	if v.ID == "" {

@@ -66,7 +66,8 @@ type Telegram struct {
 	// Bot API server or a fake.
 	APIURL string `yaml:"api_url"`
 	// WebhookURL, when set, makes Telegram deliver updates by POST to it
-	// (the hub serves /telegram/webhook) instead of long polling: needed
+	// instead of long polling. It must be https (Telegram's rule) with the
+	// path /telegram/webhook, the one the hub serves. It is needed
 	// with several replicas, since only one process may long-poll.
 	// WebhookSecret (or STOLIK_TELEGRAM_WEBHOOK_SECRET) is the token
 	// Telegram sends with each update.
@@ -291,14 +292,43 @@ func (t Telegram) validate() []error {
 	if t.WebhookURL == "" {
 		return errs
 	}
-	if u, err := url.Parse(t.WebhookURL); err != nil || u.Host == "" ||
-		(u.Scheme != "https" && u.Scheme != "http") {
-		bad("webhook_url", "%q is not a URL like https://hub.example.com/telegram/webhook",
-			t.WebhookURL)
+	if msg := checkWebhookURL(t.WebhookURL); msg != "" {
+		bad("webhook_url", "%s", msg)
 	}
 	if !webhookSecret.MatchString(t.WebhookSecret) {
 		bad("webhook_secret", "is required with webhook_url: 1-256 letters, digits, _ or - "+
 			"(set STOLIK_TELEGRAM_WEBHOOK_SECRET)")
 	}
 	return errs
+}
+
+// WebhookPath is the path the hub serves Telegram's webhook on.
+const WebhookPath = "/telegram/webhook"
+
+// checkWebhookURL says what is wrong with a telegram.webhook_url, or "".
+// Telegram posts only to https, and the hub serves WebhookPath alone, so
+// any other URL would be registered with Telegram and never answered.
+func checkWebhookURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return fmt.Sprintf("%q is not a URL like https://hub.example.com%s", raw, WebhookPath)
+	}
+	right := *u
+	right.Scheme, right.Path, right.RawPath = "https", WebhookPath, ""
+	right.RawQuery, right.Fragment, right.User = "", "", nil
+	var wrong []string
+	if u.Scheme != "https" {
+		wrong = append(wrong, "Telegram delivers updates only over https")
+	}
+	if u.Path != WebhookPath {
+		wrong = append(wrong, "the hub serves the webhook on "+WebhookPath+" only")
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		wrong = append(wrong, "it takes no query, fragment or user")
+	}
+	if len(wrong) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%q: %s; use %s (TLS may end at a proxy that forwards "+
+		"to the hub's %s)", raw, strings.Join(wrong, ", "), right.String(), WebhookPath)
 }

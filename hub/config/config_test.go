@@ -167,3 +167,33 @@ func TestCommandRetention(t *testing.T) {
 		t.Errorf("err = %v, want agents.command_retention named", err)
 	}
 }
+
+// TestWebhookURL: the webhook URL must be https on /telegram/webhook, and
+// the error shows the URL to use instead.
+func TestWebhookURL(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "hub.yaml")
+	for _, tc := range []struct{ url, want string }{
+		{"https://hub.example.ru/telegram/webhook", ""},
+		{"https://hub.example.ru:8443/telegram/webhook", ""},
+		{"http://hub.example.ru/telegram/webhook", "https://hub.example.ru/telegram/webhook"},
+		{"https://hub.example.ru/tg", "https://hub.example.ru/telegram/webhook"},
+		{"https://hub.example.ru/", "https://hub.example.ru/telegram/webhook"},
+		{"http://hub.example.ru:8080/hook?x=1", "https://hub.example.ru:8080/telegram/webhook"},
+		{"hub.example.ru/telegram/webhook", "not a URL"},
+	} {
+		body := "telegram: {token: '123:ABC', webhook_secret: hook-secret, webhook_url: '" +
+			tc.url + "'}\n"
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := config.Load(p)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s refused: %v", tc.url, err)
+		case tc.want != "" && err == nil:
+			t.Errorf("%s accepted, want it refused", tc.url)
+		case tc.want != "" && !strings.Contains(err.Error(), tc.want):
+			t.Errorf("%s: error %q does not show %q", tc.url, err, tc.want)
+		}
+	}
+}

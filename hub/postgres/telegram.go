@@ -14,8 +14,8 @@ import (
 func (s *Store) TelegramChat(ctx context.Context, chatID int64) (hub.TelegramChat, error) {
 	c := hub.TelegramChat{ChatID: chatID}
 	var flow []byte
-	err := s.pool.QueryRow(ctx, `SELECT lang, flow, updated_at FROM telegram_chats
-		WHERE chat_id = $1`, chatID).Scan(&c.Lang, &flow, &c.UpdatedAt)
+	err := s.pool.QueryRow(ctx, `SELECT lang, flow, updated_at, version FROM telegram_chats
+		WHERE chat_id = $1`, chatID).Scan(&c.Lang, &flow, &c.UpdatedAt, &c.Version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.TelegramChat{}, fmt.Errorf("telegram chat %d: %w", chatID, hub.ErrNotFound)
 	}
@@ -26,18 +26,26 @@ func (s *Store) TelegramChat(ctx context.Context, chatID int64) (hub.TelegramCha
 	return c, nil
 }
 
-// PutTelegramChat stores a chat's state.
+// PutTelegramChat stores a chat's state if its stored version is
+// c.Version; hub.ErrStaleChat otherwise.
 func (s *Store) PutTelegramChat(ctx context.Context, c hub.TelegramChat) error {
 	var flow []byte
 	if len(c.Flow) > 0 {
 		flow = c.Flow
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO telegram_chats (chat_id, lang, flow, updated_at)
-		VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id) DO UPDATE
-		SET lang = excluded.lang, flow = excluded.flow, updated_at = excluded.updated_at`,
-		c.ChatID, c.Lang, flow, c.UpdatedAt)
+	tag, err := s.pool.Exec(ctx, `INSERT INTO telegram_chats
+			(chat_id, lang, flow, updated_at, version)
+		VALUES ($1, $2, $3, $4, $5 + 1) ON CONFLICT (chat_id) DO UPDATE
+		SET lang = excluded.lang, flow = excluded.flow, updated_at = excluded.updated_at,
+			version = excluded.version
+		WHERE telegram_chats.version = $5`,
+		c.ChatID, c.Lang, flow, c.UpdatedAt, c.Version)
 	if err != nil {
 		return fmt.Errorf("put telegram chat %d: %w", c.ChatID, classify(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("put telegram chat %d at version %d: %w", c.ChatID, c.Version,
+			hub.ErrStaleChat)
 	}
 	return nil
 }

@@ -12,12 +12,13 @@ import (
 	"github.com/stolik/stolik/shared/wire"
 )
 
-const venueColumns = `id, name, time_zone, mode, policy, created_at`
+const venueColumns = `id, name, time_zone, mode, policy, chain, created_at`
 
 func scanVenue(row pgx.Row) (hub.Venue, error) {
 	var v hub.Venue
 	var policy []byte
-	if err := row.Scan(&v.ID, &v.Name, &v.TimeZone, &v.Mode, &policy, &v.CreatedAt); err != nil {
+	if err := row.Scan(&v.ID, &v.Name, &v.TimeZone, &v.Mode, &policy, &v.Chain,
+		&v.CreatedAt); err != nil {
 		return hub.Venue{}, err
 	}
 	v.CreatedAt = utc(v.CreatedAt)
@@ -37,8 +38,8 @@ func (s *Store) CreateVenue(ctx context.Context, v hub.Venue) error {
 		return fmt.Errorf("create venue %q: encode policy: %w", v.ID, err)
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO venues (`+venueColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		v.ID, v.Name, v.TimeZone, v.Mode, policy, v.CreatedAt)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		v.ID, v.Name, v.TimeZone, v.Mode, policy, v.Chain, v.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("create venue %q: %w", v.ID, classify(err))
 	}
@@ -71,7 +72,7 @@ func (s *Store) Venues(ctx context.Context) ([]hub.Venue, error) {
 	return list, nil
 }
 
-// UpdateVenue replaces a venue's name, zone, mode and policy, and rebuilds
+// UpdateVenue replaces a venue's name, zone, mode, policy and chain, and rebuilds
 // the occupancy blocks of its open orders, whose length the policy's turn
 // times decide. hub.ErrNotFound for an unknown venue.
 func (s *Store) UpdateVenue(ctx context.Context, v hub.Venue) error {
@@ -81,7 +82,8 @@ func (s *Store) UpdateVenue(ctx context.Context, v hub.Venue) error {
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE venues SET name = $2, time_zone = $3, mode = $4,
-			policy = $5 WHERE id = $1`, v.ID, v.Name, v.TimeZone, v.Mode, policy)
+			policy = $5, chain = $6 WHERE id = $1`, v.ID, v.Name, v.TimeZone, v.Mode, policy,
+			v.Chain)
 		if err != nil {
 			return classify(err)
 		}

@@ -121,6 +121,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"IncidentsRace", testIncidentsRace},
 		// Telegram bot (issue #7).
 		{"TelegramChats", testTelegramChats},
+		{"TelegramChatRace", testTelegramChatRace},
 		{"TelegramBookings", testTelegramBookings},
 		{"StaffLinks", testStaffLinks},
 		// Telegram send queue (issue #7).

@@ -43,7 +43,7 @@ func fullPolicy() hub.Policy {
 func testUpdateVenue(t *testing.T, s hub.Store) {
 	ctx := context.Background()
 	v := hub.Venue{ID: "ven_1", Name: "Pelmeni", TimeZone: "Europe/Moscow",
-		Mode: hub.ModeAPI, Policy: fullPolicy(), CreatedAt: t0}
+		Mode: hub.ModeAPI, Policy: fullPolicy(), Chain: "pelmeni", CreatedAt: t0}
 	wantErr(t, "create venue", s.CreateVenue(ctx, v), nil)
 	got, err := s.Venue(ctx, v.ID)
 	wantErr(t, "get venue", err, nil)
@@ -52,7 +52,7 @@ func testUpdateVenue(t *testing.T, s hub.Store) {
 
 	up := hub.Venue{ID: v.ID, Name: "Pelmeni & Co", TimeZone: "Asia/Yekaterinburg",
 		Mode: hub.ModeManual, Policy: hub.Policy{SlotStep: wire.Duration(30 * time.Minute)},
-		CreatedAt: t0.Add(time.Hour)}
+		Chain: "pelmeni-co", CreatedAt: t0.Add(time.Hour)}
 	wantErr(t, "update venue", s.UpdateVenue(ctx, up), nil)
 	up.CreatedAt = t0 // a venue keeps its creation time
 	got, err = s.Venue(ctx, v.ID)
@@ -61,6 +61,11 @@ func testUpdateVenue(t *testing.T, s hub.Store) {
 	got, err = s.Venue(ctx, other.ID)
 	wantErr(t, "get other venue", err, nil)
 	diff(t, "other venue", got, other)
+	up.Chain = "" // leaving the chain
+	wantErr(t, "update venue out of its chain", s.UpdateVenue(ctx, up), nil)
+	got, err = s.Venue(ctx, v.ID)
+	wantErr(t, "get venue", err, nil)
+	diff(t, "venue out of its chain", got, up)
 
 	wantErr(t, "update unknown venue",
 		s.UpdateVenue(ctx, hub.Venue{ID: "ven_missing", Name: "x"}), hub.ErrNotFound)

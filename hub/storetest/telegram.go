@@ -20,13 +20,30 @@ func testTelegramChats(t *testing.T, s hub.Store) {
 	wantErr(t, "put chat", s.PutTelegramChat(ctx, c), nil)
 	got, err := s.TelegramChat(ctx, 42)
 	wantErr(t, "get chat", err, nil)
+	c.Version = 1 // the first save
 	diff(t, "chat", got, c)
 
 	c.Lang, c.Flow, c.UpdatedAt = "en", nil, t0.Add(time.Minute)
 	wantErr(t, "replace chat", s.PutTelegramChat(ctx, c), nil)
 	got, err = s.TelegramChat(ctx, 42)
 	wantErr(t, "get replaced chat", err, nil)
+	c.Version = 2
 	diff(t, "replaced chat", got, c)
+
+	// A save from an older read is refused and changes nothing.
+	stale := c
+	stale.Version, stale.Lang = 1, "ru"
+	wantErr(t, "save from an older read", s.PutTelegramChat(ctx, stale), hub.ErrStaleChat)
+	ahead := c
+	ahead.Version = 5
+	wantErr(t, "save at a version never stored", s.PutTelegramChat(ctx, ahead),
+		hub.ErrStaleChat)
+	fresh := hub.TelegramChat{ChatID: 42, Lang: "ru", UpdatedAt: t0}
+	wantErr(t, "save of a new chat over a stored one", s.PutTelegramChat(ctx, fresh),
+		hub.ErrStaleChat)
+	got, err = s.TelegramChat(ctx, 42)
+	wantErr(t, "get chat after refused saves", err, nil)
+	diff(t, "chat after refused saves", got, c)
 }
 
 // testTelegramBookings keeps each booking's chat and the index of open

@@ -111,6 +111,13 @@ type Options struct {
 	// PollerLease is how long the poller lease lasts unrenewed; default
 	// 15 s.
 	PollerLease time.Duration
+
+	// testRoutes, set by tests only, adds handlers once the bot's own are
+	// in place.
+	testRoutes func(*Bot)
+	// testBeforeSave, set by tests only, runs before a chat's state is
+	// saved.
+	testBeforeSave func(chatID int64)
 }
 
 // Bot is the Telegram bot. Its methods are safe for concurrent use.
@@ -264,6 +271,7 @@ func (b *Bot) connect(ctx context.Context) error {
 }
 
 func (b *Bot) routes() {
+	b.tb.Use(b.recovered) // first: every handler registered below is wrapped
 	b.tb.Handle("/start", b.private(b.onStart))
 	b.tb.Handle("/my", b.private(b.onMy))
 	b.tb.Handle("/lang", b.private(b.onLang))
@@ -273,6 +281,9 @@ func (b *Bot) routes() {
 	b.tb.Handle(tele.OnText, b.private(b.onText))
 	b.tb.Handle(tele.OnContact, b.private(b.onContact))
 	b.tb.Handle(tele.OnCallback, b.locked(b.onCallback))
+	if b.opts.testRoutes != nil {
+		b.opts.testRoutes(b)
+	}
 }
 
 // locked runs h with the chat's lock held, for a user within the flood
@@ -314,12 +325,21 @@ func (b *Bot) refuse(c tele.Context, key string) error {
 }
 
 // private runs h for private chats only: groups get staff commands alone.
+// A message whose chat state another replica saved meanwhile is handled
+// again from the stored state.
 func (b *Bot) private(h tele.HandlerFunc) tele.HandlerFunc {
 	return b.locked(func(c tele.Context) error {
 		if c.Chat().Type != tele.ChatPrivate || c.Sender() == nil {
 			return nil
 		}
-		return h(c)
+		for attempt := 1; ; attempt++ {
+			err := h(c)
+			if !errors.Is(err, hub.ErrStaleChat) || attempt == staleRetries {
+				return err
+			}
+			b.log.Info("a chat's flow changed while a message was handled; handling it again",
+				"chat", c.Chat().ID, "attempt", attempt)
+		}
 	})
 }
 
@@ -434,7 +454,8 @@ func (b *Bot) setup() error {
 	for _, lang := range Languages {
 		cmds := []tele.Command{{Text: "start", Description: b.cat.T(lang, "btn.new")},
 			{Text: "my", Description: b.cat.T(lang, "btn.my")},
-			{Text: "lang", Description: b.cat.T(lang, "lang.name")}}
+			{Text: "lang", Description: b.cat.T(lang, "cmd.lang")},
+			{Text: "help", Description: b.cat.T(lang, "cmd.help")}}
 		if err := b.tb.SetCommands(cmds, lang); err != nil {
 			b.log.Warn("set bot commands", "lang", lang, "err", b.redact(err))
 		}

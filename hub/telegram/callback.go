@@ -17,6 +17,7 @@ const maxCallbackData = 64
 // Verbs of callback data.
 const (
 	cbVenue     = "v"  // v:token:venue id
+	cbVenues    = "vp" // vp:token:page of the venue chooser
 	cbParty     = "p"  // p:token:n, or p:token:+ for a larger party
 	cbDate      = "d"  // d:token:20261204
 	cbPage      = "dp" // dp:token:page of the calendar
@@ -70,7 +71,7 @@ func parseCallback(s string) (callback, error) {
 		cb.B = parts[2]
 	}
 	switch cb.Verb {
-	case cbVenue, cbParty, cbDate, cbPage, cbTime, cbAlt:
+	case cbVenue, cbVenues, cbParty, cbDate, cbPage, cbTime, cbAlt:
 		if cb.A == "" || cb.B == "" {
 			return callback{}, errBadCallback
 		}

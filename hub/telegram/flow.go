@@ -34,9 +34,11 @@ const (
 type flow struct {
 	// Token names this flow in its buttons; a new /start makes a new one,
 	// so buttons of an older flow are stale.
-	Token   string    `json:"token"`
-	Step    string    `json:"step"`
-	VenueID string    `json:"venue_id,omitempty"`
+	Token   string `json:"token"`
+	Step    string `json:"step"`
+	VenueID string `json:"venue_id,omitempty"`
+	// Chain is the chain whose venues the chooser offers; empty: all.
+	Chain   string    `json:"chain,omitempty"`
 	Party   int       `json:"party,omitempty"`
 	Large   bool      `json:"large,omitempty"`
 	Date    string    `json:"date,omitempty"`
@@ -59,6 +61,12 @@ type session struct {
 	f    flow
 	lang string
 	user *tele.User
+	// pick is the chooser's question at /start (a catalog key).
+	pick string
+	// out holds the flow's messages until save has stored the state they
+	// show: a save refused as stale (another replica moved the flow on)
+	// sends nothing.
+	out []sendqueue.Message
 }
 
 // Limits of what a guest types.
@@ -108,7 +116,28 @@ func (b *Bot) save(ctx context.Context, s *session) error {
 		return fmt.Errorf("encode flow: %w", err)
 	}
 	s.chat.Flow, s.chat.UpdatedAt = raw, b.now().UTC()
-	return b.store.PutTelegramChat(ctx, s.chat)
+	if b.opts.testBeforeSave != nil {
+		b.opts.testBeforeSave(s.chat.ChatID)
+	}
+	if err := b.store.PutTelegramChat(ctx, s.chat); err != nil {
+		return err // hub.ErrStaleChat: the caller handles the update again
+	}
+	s.chat.Version++
+	out := s.out
+	s.out = nil
+	for _, m := range out {
+		if err := b.queue.Enqueue(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// later queues a message of the flow to send once save has stored the
+// flow's state.
+func (b *Bot) later(s *session, m sendqueue.Message) error {
+	s.out = append(s.out, m)
+	return nil
 }
 
 // show puts text and buttons in the flow's message: edits it, or sends it
@@ -126,7 +155,7 @@ func (b *Bot) show(ctx context.Context, s *session, text string, rows [][]button
 			m.Markup = emptyKeyboard
 		}
 	}
-	return b.queue.Enqueue(ctx, m)
+	return b.later(s, m)
 }
 
 // reply sends a new message answering an incoming one; key names what it
@@ -155,52 +184,20 @@ func (b *Bot) onStart(c tele.Context) error {
 		return err
 	}
 	payload := strings.TrimSpace(c.Message().Payload)
-	var v hub.Venue
-	if payload != "" {
-		v, err = b.store.Venue(ctx, payload)
-		if err != nil && !errors.Is(err, hub.ErrNotFound) {
-			return err
-		}
-	}
-	if v.ID == "" && payload == "" {
-		// A hub with one venue needs no chooser.
-		venues, err := b.store.Venues(ctx)
-		if err != nil {
-			return err
-		}
-		if len(venues) == 1 {
-			v = venues[0]
-		}
+	v, err := b.startVenue(ctx, s, payload)
+	if err != nil {
+		return err
 	}
 	if v.ID != "" {
 		s.f.VenueID, s.f.Step = v.ID, stepParty
 		err = b.show(ctx, s, b.cat.T(s.lang, "party.ask", "venue", v.Name), b.partyRows(s))
 	} else {
-		err = b.showVenues(ctx, s, payload != "")
+		err = b.showVenues(ctx, s, 0)
 	}
 	if err != nil {
 		return err
 	}
 	return b.save(ctx, s)
-}
-
-func (b *Bot) showVenues(ctx context.Context, s *session, unknown bool) error {
-	venues, err := b.store.Venues(ctx)
-	if err != nil {
-		return err
-	}
-	if len(venues) == 0 {
-		return b.show(ctx, s, b.cat.T(s.lang, "start.no_venues"), nil)
-	}
-	var buttons []button
-	for _, v := range venues[:min(len(venues), 30)] {
-		buttons = append(buttons, button{v.Name, data(cbVenue, s.f.Token, v.ID)})
-	}
-	key := "start.choose_venue"
-	if unknown {
-		key = "start.unknown_venue"
-	}
-	return b.show(ctx, s, b.cat.T(s.lang, key), rowsOf(buttons, 1))
 }
 
 func (b *Bot) partyRows(s *session) [][]button {
@@ -277,9 +274,36 @@ func (b *Bot) showTimes(ctx context.Context, s *session, prefix string) error {
 		s.f.Party, "date", day), b.times(s.lang, s.f.Token, slots, zone))
 }
 
+// staleRetries is how many times an update is handled when its chat's
+// state keeps changing under it (hub.ErrStaleChat).
+const staleRetries = 3
+
 // flowCallback handles the buttons of the booking flow. It returns the
-// callback answer.
+// callback answer. When another replica saved the chat's flow while this
+// press was handled, the press is handled again from the stored flow; if
+// that makes it out of date, the guest hears that the other press won.
 func (b *Bot) flowCallback(ctx context.Context, c tele.Context, cb callback) (string, error) {
+	for attempt := 1; ; attempt++ {
+		answer, err := b.flowCallbackOnce(ctx, c, cb)
+		if !errors.Is(err, hub.ErrStaleChat) {
+			if attempt > 1 && err == nil {
+				lang := b.langOf(ctx, c)
+				if answer == b.cat.T(lang, "cb.stale") {
+					answer = b.cat.T(lang, "cb.twice")
+				}
+			}
+			return answer, err
+		}
+		b.log.Info("a chat's flow changed while a button was handled; handling it again",
+			"chat", c.Chat().ID, "verb", cb.Verb, "attempt", attempt)
+		if attempt == staleRetries {
+			return b.cat.T(b.langOf(ctx, c), "cb.again"), nil
+		}
+	}
+}
+
+func (b *Bot) flowCallbackOnce(ctx context.Context, c tele.Context, cb callback) (string,
+	error) {
 	s, err := b.load(ctx, c)
 	if err != nil {
 		return "", err
@@ -289,7 +313,7 @@ func (b *Bot) flowCallback(ctx context.Context, c tele.Context, cb callback) (st
 	}
 	// Only the step a button belongs to accepts it.
 	want := map[string][]string{
-		cbVenue: {stepVenue}, cbParty: {stepParty}, cbDate: {stepDate, stepTime},
+		cbVenue: {stepVenue}, cbVenues: {stepVenue}, cbParty: {stepParty}, cbDate: {stepDate, stepTime},
 		cbPage: {stepDate, stepTime}, cbTime: {stepTime}, cbDates: {stepTime, stepDate},
 		cbName: {stepName}, cbSkip: {stepComment}, cbConfirm: {stepSummary},
 	}
@@ -298,6 +322,12 @@ func (b *Bot) flowCallback(ctx context.Context, c tele.Context, cb callback) (st
 	}
 	answer := ""
 	switch cb.Verb {
+	case cbVenues:
+		page, perr := strconv.Atoi(cb.B)
+		if perr != nil || page < 0 {
+			return b.cat.T(s.lang, "cb.invalid"), nil
+		}
+		err = b.showVenues(ctx, s, page)
 	case cbVenue:
 		v, err := b.store.Venue(ctx, cb.B)
 		if errors.Is(err, hub.ErrNotFound) {
@@ -432,8 +462,9 @@ func (b *Bot) startLarge(ctx context.Context, s *session) error {
 // cannot carry it and inline buttons at once.
 func (b *Bot) askPhone(ctx context.Context, s *session) error {
 	s.f.Step = stepPhone
-	return b.reply(ctx, s.chat.ChatID, s.f.MsgKey+"/phone", b.cat.T(s.lang, "phone.ask"),
-		contactKeyboard(b.cat.T(s.lang, "phone.button")))
+	return b.later(s, sendqueue.Message{Key: s.f.MsgKey + "/phone", ChatID: s.chat.ChatID,
+		Text:   b.cat.T(s.lang, "phone.ask"),
+		Markup: contactKeyboard(b.cat.T(s.lang, "phone.button"))})
 }
 
 func (b *Bot) onText(c tele.Context) error {
@@ -497,8 +528,8 @@ func (b *Bot) onContact(c tele.Context) error {
 // flow message, which becomes the summary.
 func (b *Bot) gotPhone(ctx context.Context, c tele.Context, s *session, phone string) error {
 	s.f.Phone = phone
-	err := b.reply(ctx, s.chat.ChatID, replyKey(c), b.cat.T(s.lang, "phone.saved",
-		"phone", phone), removeKeyboard)
+	err := b.later(s, sendqueue.Message{Key: replyKey(c), ChatID: s.chat.ChatID,
+		Text: b.cat.T(s.lang, "phone.saved", "phone", phone), Markup: removeKeyboard})
 	if err != nil {
 		return err
 	}

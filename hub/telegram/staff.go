@@ -66,6 +66,10 @@ func (b *Bot) onMigration(c tele.Context) error {
 	return nil
 }
 
+// groupAnonymousBot is the user Telegram shows for a group admin who
+// remains anonymous (@GroupAnonymousBot).
+const groupAnonymousBot = 1087968824
+
 // staffCallback is staff confirming or declining a booking. The button
 // must be pressed in the venue's linked staff chat, by a member of it.
 func (b *Bot) staffCallback(ctx context.Context, c tele.Context, cb callback) (string, bool,
@@ -87,6 +91,13 @@ func (b *Bot) staffCallback(ctx context.Context, c tele.Context, cb callback) (s
 		b.log.Warn("refused a staff button outside the venue's staff chat", "booking", bk.ID,
 			"chat", c.Chat().ID, "user", c.Sender().ID)
 		return b.cat.T(lang, "cb.staff_only"), true, nil
+	}
+	if c.Sender().ID == groupAnonymousBot {
+		// Telegram names this account for a group admin who remains
+		// anonymous: who pressed cannot be told, nor checked.
+		b.log.Warn("refused a staff button from an anonymous group admin", "booking", bk.ID,
+			"chat", chat)
+		return b.cat.T(lang, "cb.staff_anonymous"), true, nil
 	}
 	m, err := b.tb.ChatMemberOf(&tele.Chat{ID: chat}, c.Sender())
 	if err != nil {

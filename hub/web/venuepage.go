@@ -360,6 +360,7 @@ func (s *Server) createVenue(w http.ResponseWriter, r *http.Request, p principal
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	zone := cmp.Or(strings.TrimSpace(r.PostFormValue("time_zone")), "Europe/Moscow")
 	mode := hub.Mode(cmp.Or(r.PostFormValue("mode"), string(hub.ModeAPI)))
+	chain := strings.TrimSpace(r.PostFormValue("chain"))
 	fail := func(msg string) {
 		http.Redirect(w, r, "/venues?error="+urlQuery(msg), http.StatusSeeOther)
 	}
@@ -375,7 +376,11 @@ func (s *Server) createVenue(w http.ResponseWriter, r *http.Request, p principal
 		fail("Mode must be api, file or manual.")
 		return
 	}
-	v := hub.Venue{ID: hub.NewID("ven"), Name: name, TimeZone: zone, Mode: mode,
+	if chain != "" && !hub.ValidChain(chain) {
+		fail("Chain " + chain + ": use 1-32 lower-case letters, digits, _ or -.")
+		return
+	}
+	v := hub.Venue{ID: hub.NewID("ven"), Name: name, TimeZone: zone, Mode: mode, Chain: chain,
 		CreatedAt: s.now().UTC()}
 	if err := s.store.CreateVenue(r.Context(), v); err != nil {
 		s.pageError(w, r, http.StatusInternalServerError, "create venue", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -91,7 +92,7 @@ func startTelegram(ctx context.Context, c config.Config, store hub.Store, d *des
 	}
 	mode := "long polling"
 	if tc.WebhookURL != "" {
-		mux.Handle("POST /telegram/webhook", bot.Handler())
+		mux.Handle("POST "+config.WebhookPath, bot.Handler())
 		mode = "webhook"
 	}
 	go func() {
@@ -111,6 +112,9 @@ func startTelegram(ctx context.Context, c config.Config, store hub.Store, d *des
 // telegramCmd runs "stolik-hub telegram link --venue X": it prints a
 // one-time code that links a Telegram group as the venue's staff chat.
 func telegramCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "chain" {
+		return telegramChain(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "link" {
 		return errors.New(usage)
 	}
@@ -148,7 +152,64 @@ func telegramCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			link.Expires.Format(time.RFC3339))
 		fmt.Fprintf(stdout, "# add the bot to the staff group and send there: /link %s\n", code)
 		fmt.Fprintf(stdout, "# guests book with the link https://t.me/<bot>?start=%s\n", v.ID)
+		if v.Chain != "" {
+			fmt.Fprintf(stdout, "# or choose among the chain's venues: https://t.me/<bot>?start=%s\n",
+				telegram.ChainLink(v.Chain))
+		}
 		return nil
 	}
 	return fmt.Errorf("telegram link: no venue named %q; see stolik-hub agent list", venue)
+}
+
+// telegramChain runs "stolik-hub telegram chain --chain ID --venue A,B":
+// it puts the venues named (by name or id) in the chain, or takes them out
+// of their chain with --chain "", and prints the chain's deep link, which
+// offers a choice among its venues in the bot.
+func telegramChain(ctx context.Context, args []string, stdout io.Writer) error {
+	var chain, names string
+	c, _, err := loadConfig("telegram chain", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&chain, "chain", "", "chain id: 1-32 of a-z, 0-9, _ and -; empty "+
+			"takes the venues out of their chain")
+		fs.StringVar(&names, "venue", "", "venue names or ids, comma-separated")
+	})
+	if err != nil {
+		return err
+	}
+	if chain != "" && !hub.ValidChain(chain) {
+		return fmt.Errorf("telegram chain: --chain %q: use 1-32 lower-case letters, digits, "+
+			"_ or - (it goes into the bot's links)", chain)
+	}
+	if strings.TrimSpace(names) == "" {
+		return errors.New("telegram chain: --venue is required (names or ids, comma-separated)")
+	}
+	store, err := openStore(ctx, c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	venues, err := store.Venues(ctx)
+	if err != nil {
+		return fmt.Errorf("telegram chain: %w", err)
+	}
+	var picked []hub.Venue
+	for _, name := range strings.Split(names, ",") {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(venues, func(v hub.Venue) bool { return v.ID == name || v.Name == name })
+		if i < 0 {
+			return fmt.Errorf("telegram chain: no venue named %q; see stolik-hub agent list", name)
+		}
+		picked = append(picked, venues[i])
+	}
+	for _, v := range picked {
+		v.Chain = chain
+		if err := store.UpdateVenue(ctx, v); err != nil {
+			return fmt.Errorf("telegram chain: %w", err)
+		}
+		fmt.Fprintf(stdout, "venue %s (%s): chain %q\n", v.ID, v.Name, chain)
+	}
+	if chain != "" {
+		fmt.Fprintf(stdout, "# guests choose among the chain's venues with the link "+
+			"https://t.me/<bot>?start=%s\n", telegram.ChainLink(chain))
+	}
+	return nil
 }

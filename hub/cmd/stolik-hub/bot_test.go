@@ -131,3 +131,48 @@ func TestAlertsGoToTheSupportChat(t *testing.T) {
 		t.Errorf("the support chat got %d messages, want 1", got)
 	}
 }
+
+// TestTelegramChain puts venues in a chain, prints the chain's link, and
+// refuses a chain id that cannot go into a link or an unknown venue.
+func TestTelegramChain(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("STOLIK_DATA_DIR", dir)
+	ctx := context.Background()
+	var out bytes.Buffer
+	for _, name := range []string{"Пушкин", "Гоголь", "Чехов"} {
+		if err := run(ctx, []string{"agent", "add", "--venue", name}, &out, &out); err != nil {
+			t.Fatalf("agent add: %v", err)
+		}
+	}
+	out.Reset()
+	err := run(ctx, []string{"telegram", "chain", "--chain", "classics", "--venue",
+		"Пушкин, Гоголь"}, &out, &out)
+	if err != nil {
+		t.Fatalf("telegram chain: %v", err)
+	}
+	if !strings.Contains(out.String(), "?start=c_classics") {
+		t.Errorf("telegram chain printed %q, want the chain's link", out.String())
+	}
+	for _, args := range [][]string{{"--chain", "Классики", "--venue", "Пушкин"},
+		{"--chain", "classics", "--venue", "Нет такого"}, {"--chain", "classics"}} {
+		if err := run(ctx, append([]string{"telegram", "chain"}, args...), &out, &out); err == nil {
+			t.Errorf("telegram chain %q accepted", args)
+		}
+	}
+	store, err := bolt.Open(filepath.Join(dir, "hub.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	venues, err := store.Venues(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, v := range venues {
+		got[v.Name] = v.Chain
+	}
+	if got["Пушкин"] != "classics" || got["Гоголь"] != "classics" || got["Чехов"] != "" {
+		t.Errorf("chains %v, want Пушкин and Гоголь in classics", got)
+	}
+}

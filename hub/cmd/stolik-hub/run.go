@@ -251,6 +251,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	go jobs.Run(bg)
 	if pg, ok := store.(*postgres.Store); ok {
 		go routeCommands(bg, pg, gw, log.With("component", "routing"))
+		// An agent revoked anywhere is disconnected here at once; without
+		// PostgreSQL the gateway finds it on the agent's next status.
+		go func() {
+			if err := pg.ListenRevoked(bg, gw.DropRevoked); err != nil && bg.Err() == nil {
+				log.Error("listen for revoked agents", "err", err)
+			}
+		}()
 	}
 
 	errc := make(chan error, 1)

@@ -43,16 +43,16 @@ func artifacts(t *testing.T) string {
 }
 
 // TestBrowser drives the dashboard in headless Chromium against a hub with
-// a live agent: sign in, see the fleet, open the venue, watch a table turn
-// occupied when the simulated RMS opens an order, book by phone and
-// confirm the booking.
+// a live agent on a fake iiko: sign in, see the fleet, open the venue,
+// watch the one table a waiter opens an order on turn occupied, book by
+// phone and confirm the booking.
 func TestBrowser(t *testing.T) {
 	path := chromium(t)
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
 	h := newLiveHub(t)
-	h.startAgent()
+	rms := h.startIikoAgent()
 	out := artifacts(t)
 
 	opts := []chromedp.ExecAllocatorOption{
@@ -127,19 +127,26 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`a[href="/venues/ven_a"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#floor svg")),
 	)
-	before := occupied()
-	// The simulated RMS opens orders every few hundred milliseconds; the
-	// page's script shows them without a reload.
-	var turned string
-	deadline := time.Now().Add(30 * time.Second)
-	for turned == "" {
-		if time.Now().After(deadline) {
-			t.Fatal("no table turned occupied on the floor plan within 30s")
+	if before := occupied(); len(before) != 0 {
+		t.Fatalf("tables occupied before any order: %v", before)
+	}
+	// A waiter opens an order on one named table in the RMS; the agent
+	// reads it and the page's script shows it without a reload, on that
+	// table only.
+	tables := rms.Tables()
+	turned := "table-" + tables[len(tables)-1]
+	rms.OpenOrder(tables[len(tables)-1], 2)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ids := occupied()
+		if len(ids) == 1 && ids[0] == turned {
+			break
 		}
-		for _, id := range occupied() {
-			if !strings.Contains(strings.Join(before, " "), id) {
-				turned = id
-			}
+		if len(ids) > 1 || len(ids) == 1 && ids[0] != turned {
+			t.Fatalf("occupied tables %v after an order on %s alone", ids, turned)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("table %s not shown occupied within 15s of its order", turned)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

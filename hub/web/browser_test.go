@@ -109,9 +109,12 @@ func TestBrowser(t *testing.T) {
 		t.Logf("screenshot: %s", file)
 	}
 
-	run("sign in",
+	run("sign-in page",
 		chromedp.Navigate(h.srv.URL+"/fleet"),
 		chromedp.WaitVisible(chromedp.ID("email")),
+	)
+	checkA11y(t, ctx, "sign-in page")
+	run("sign in",
 		chromedp.SendKeys(chromedp.ID("email"), "support@stolik.ru"),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.ID("sign-in")),
@@ -122,6 +125,7 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("fleet does not show agt_a connected:\n%s", fleetText)
 	}
 	shot("fleet.png", "body")
+	checkA11y(t, ctx, "fleet page")
 
 	run("open the venue",
 		chromedp.Click(chromedp.CSS(`a[href="/venues/ven_a"]`)),
@@ -178,6 +182,16 @@ func TestBrowser(t *testing.T) {
 	if strings.TrimSpace(state) != "confirmed" {
 		t.Errorf("booking state %q, want confirmed", state)
 	}
+	checkA11y(t, ctx, "venue page")
+	run("agent page",
+		chromedp.Navigate(h.srv.URL+"/agents/agt_a"),
+		chromedp.WaitVisible(chromedp.CSS("h1")),
+	)
+	checkA11y(t, ctx, "agent page")
+	run("back to the venue",
+		chromedp.Navigate(h.srv.URL+"/venues/ven_a"),
+		chromedp.WaitVisible(chromedp.CSS("#floor svg")),
+	)
 
 	// At phone width the page fits: nothing wider than the screen.
 	run("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
@@ -186,11 +200,23 @@ func TestBrowser(t *testing.T) {
 	if err != nil || wide {
 		t.Errorf("venue page wider than a 390 px phone screen (%v)", err)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	mustDo(t, err)
-	file := filepath.Join(out, "venue-phone.png")
-	mustDo(t, os.WriteFile(file, png, 0o644))
-	t.Logf("screenshot: %s", file)
+	checkFits(t, ctx, "venue page at 390 px")
+	phoneShot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		mustDo(t, err)
+		file := filepath.Join(out, name)
+		mustDo(t, os.WriteFile(file, png, 0o644))
+		t.Logf("screenshot: %s", file)
+	}
+	phoneShot("venue-phone.png")
+	run("fleet at phone width",
+		chromedp.Navigate(h.srv.URL+"/fleet"),
+		chromedp.WaitVisible(chromedp.ID("fleet")),
+	)
+	checkFits(t, ctx, "fleet page at 390 px")
+	checkA11y(t, ctx, "fleet page at 390 px")
+	phoneShot("fleet-phone.png")
 }
 
 func mustZone(t *testing.T, name string) *time.Location {

@@ -194,7 +194,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	api := web.New(store, gw, log.With("component", "api"))
 	api.SetDesk(bookingDesk)
 	api.SetOptions(web.Options{PublicURL: c.PublicURL, Replica: replica,
-		HolderSilence: gateway.LastSeenEvery + 3*c.Agents.Heartbeat})
+		HolderSilence:  gateway.LastSeenEvery + 3*c.Agents.Heartbeat,
+		TrustedProxies: c.ProxyPrefixes()})
 	go api.RunSampler(bg, time.Minute)
 	go api.SweepSessions(bg, 10*time.Minute)
 	latest := c.Agents.LatestVersion

@@ -184,6 +184,8 @@ type browser struct {
 	base string
 	c    *http.Client
 	csrf string
+	// lastLocation is the Location of the last POST's answer.
+	lastLocation string
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -225,6 +227,7 @@ func (b *browser) post(path string, form url.Values) (int, string) {
 		strings.NewReader(form.Encode()))
 	mustDo(b.t, err)
 	defer r.Body.Close()
+	b.lastLocation = r.Header.Get("Location")
 	body, _ := io.ReadAll(r.Body)
 	return r.StatusCode, string(body)
 }

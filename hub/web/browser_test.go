@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stolik/stolik/hub"
+	"github.com/stolik/stolik/shared/wire"
 )
 
 // chromium returns the browser to drive: skipped when there is none,
@@ -127,6 +130,35 @@ func TestBrowser(t *testing.T) {
 	shot("fleet.png", "body")
 	checkA11y(t, ctx, "fleet page")
 
+	// While the page stays open, agent B's RMS fails and a change of B's
+	// arrives (the sampler sees its count grow): the row says so without
+	// a reload.
+	row := `#agent-agt_b `
+	if got := text(chromedp.CSS(row + `[data-field=last_change]`)); got != "never" {
+		t.Fatalf("agt_b's last change before any: %q, want never", got)
+	}
+	bg := context.Background()
+	mustDo(t, h.api.SampleAgents(bg))
+	table, _ := json.Marshal(wire.Table{ID: "t-b1", HallID: "h-b", Number: "1", Seats: 2})
+	_, err := h.store.ApplyBatch(bg, "agt_b", []wire.Event{{Seq: 1, Entity: wire.EntityTable,
+		ID: "t-b1", Op: wire.OpUpsert, Data: table}})
+	mustDo(t, err)
+	mustDo(t, h.store.UpdateAgentStatus(bg, "agt_b", hub.AgentStatus{Connector: "iiko",
+		LastSeen: time.Now().UTC(), Health: wire.ConnectorHealth{
+			Error: "iiko: 401 Unauthorized: check the API key"}}))
+	mustDo(t, h.api.SampleAgents(bg))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rms, last := text(chromedp.CSS(row+`[data-field=rms]`)), text(chromedp.CSS(row+`[data-field=last_change]`))
+		if strings.Contains(rms, "401 Unauthorized") && strings.HasSuffix(last, "s") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fleet row of agt_b not updated live: RMS %q, last change %q", rms, last)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
 	run("open the venue",
 		chromedp.Click(chromedp.CSS(`a[href="/venues/ven_a"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#floor svg")),
@@ -140,7 +172,7 @@ func TestBrowser(t *testing.T) {
 	tables := rms.Tables()
 	turned := "table-" + tables[len(tables)-1]
 	rms.OpenOrder(tables[len(tables)-1], 2)
-	deadline := time.Now().Add(15 * time.Second)
+	deadline = time.Now().Add(15 * time.Second)
 	for {
 		ids := occupied()
 		if len(ids) == 1 && ids[0] == turned {

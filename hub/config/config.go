@@ -60,6 +60,10 @@ type Config struct {
 	// for (X-Forwarded-For), not against the proxy. Empty: no proxy is
 	// believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// MetricsToken, if set (better as STOLIK_METRICS_TOKEN), is the bearer
+	// token GET /metrics asks for; empty leaves /metrics open, to be
+	// limited at the proxy.
+	MetricsToken string `yaml:"metrics_token"`
 }
 
 // ProxyPrefixes returns TrustedProxies as networks, a single address as a
@@ -237,6 +241,9 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	}
 	if v, ok := lookup("STOLIK_PUBLIC_URL"); ok {
 		c.PublicURL = v
+	}
+	if v, ok := lookup("STOLIK_METRICS_TOKEN"); ok {
+		c.MetricsToken = v
 	}
 	if v, ok := lookup("STOLIK_TRUSTED_PROXIES"); ok {
 		c.TrustedProxies = nil

@@ -187,7 +187,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	})
 	hook := &botHook{}
 	bookingDesk := desk.New(store, gw, desk.Options{Logger: log.With("component", "desk"),
-		Replica: replica, OnChange: hook.changed,
+		Replica: replica, OnChange: func(ctx context.Context, from hub.BookingState,
+			b hub.Booking) {
+			m.BookingChanged(from, b)
+			hook.changed(ctx, from, b)
+		},
 		OnTillTask: hook.tillTask})
 	follow = newBookings(bookingDesk, log.With("component", "desk"))
 	go follow.run(bg)
@@ -207,7 +211,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	api.SetPosterSecret(c.PosterAppSecret)
 	mux := http.NewServeMux()
 	mux.Handle("/agent/", gw)
-	mux.Handle("/metrics", m.Handler())
+	mux.Handle("/metrics", metrics.Protect(m.Handler(), c.MetricsToken))
 	mux.Handle("/", api)
 
 	ln, err := net.Listen("tcp", c.Listen)

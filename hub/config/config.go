@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -52,6 +53,41 @@ type Config struct {
 	// as https://hub.example.ru; an https URL makes the dashboard's
 	// session cookies Secure when TLS ends at a proxy.
 	PublicURL string `yaml:"public_url"`
+	// TrustedProxies lists the reverse proxies in front of the hub, as
+	// networks (10.0.0.0/8) or single addresses (127.0.0.1); or
+	// STOLIK_TRUSTED_PROXIES, comma-separated. The sign-in limits then
+	// count a request from one of them against the address it forwarded
+	// for (X-Forwarded-For), not against the proxy. Empty: no proxy is
+	// believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// MetricsToken, if set (better as STOLIK_METRICS_TOKEN), is the bearer
+	// token GET /metrics asks for; empty leaves /metrics open, to be
+	// limited at the proxy.
+	MetricsToken string `yaml:"metrics_token"`
+}
+
+// ProxyPrefixes returns TrustedProxies as networks, a single address as a
+// network of one; entries that do not parse are left out (Validate
+// reports them).
+func (c Config) ProxyPrefixes() []netip.Prefix {
+	var list []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		if p, ok := parseProxy(s); ok {
+			list = append(list, p)
+		}
+	}
+	return list
+}
+
+func parseProxy(s string) (netip.Prefix, bool) {
+	s = strings.TrimSpace(s)
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), true
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	return netip.Prefix{}, false
 }
 
 // minWebhookSecret is the shortest webhook secret accepted, in bytes.
@@ -207,6 +243,17 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) {
 	if v, ok := lookup("STOLIK_PUBLIC_URL"); ok {
 		c.PublicURL = v
 	}
+	if v, ok := lookup("STOLIK_METRICS_TOKEN"); ok {
+		c.MetricsToken = v
+	}
+	if v, ok := lookup("STOLIK_TRUSTED_PROXIES"); ok {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+		}
+	}
 }
 
 // Validate checks c and returns every problem found, joined.
@@ -217,6 +264,12 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen", "%q is not host:port, e.g. 127.0.0.1:8080", c.Listen)
+	}
+	for _, p := range c.TrustedProxies {
+		if _, ok := parseProxy(p); !ok {
+			bad("trusted_proxies", "%q is not a network like 10.0.0.0/8 or an address "+
+				"like 127.0.0.1", p)
+		}
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") &&
 		!strings.HasPrefix(c.PublicURL, "http://") {

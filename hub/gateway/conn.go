@@ -477,10 +477,18 @@ func (c *conn) alive() {
 }
 
 // saveStatus writes c.status with LastSeen now. A failure is logged; the
-// connection goes on.
+// connection goes on. It first reads the agent again: an agent revoked
+// since it connected (by another replica, or by the stolik-hub command on
+// the embedded store, which no notification reaches) is told so and
+// closed, at the latest a LastSeenEvery after the revocation.
 func (c *conn) saveStatus(now time.Time) {
 	c.status.LastSeen = now
 	c.savedAt = now
+	if a, err := c.g.store.Agent(c.g.ctx, c.agentID); err == nil && a.RevokedAt != nil {
+		c.g.unregister(c)
+		c.storeFailed("update agent status", hub.ErrRevoked)
+		return
+	}
 	if err := c.g.store.UpdateAgentStatus(c.g.ctx, c.agentID, c.status); err != nil {
 		c.g.stats.storeErrors.Add(1)
 		c.g.log.Error("update agent status", "agent", c.agentID, "err", err)

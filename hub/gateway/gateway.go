@@ -427,6 +427,33 @@ func (g *Gateway) Disconnect(agentID string) {
 	c.closeWith(websocket.ClosePolicyViolation, "disconnected by the hub", nil)
 }
 
+// DropRevoked closes the agent's connection here, telling the agent why,
+// if the store has its credential revoked; otherwise it does nothing. It
+// is what a replica does when it hears that another process (a replica,
+// the stolik-hub command) revoked an agent: only the store is trusted, so
+// a notification naming an agent still valid changes nothing. It does not
+// block on the connection.
+func (g *Gateway) DropRevoked(agentID string) {
+	c := g.lookup(agentID)
+	if c == nil {
+		return
+	}
+	a, err := g.store.Agent(g.ctx, agentID)
+	if err != nil {
+		if g.ctx.Err() == nil {
+			g.stats.storeErrors.Add(1)
+			g.log.Warn("check whether agent is revoked", "agent", agentID, "err", err)
+		}
+		return
+	}
+	if a.RevokedAt == nil {
+		return
+	}
+	g.unregister(c)
+	g.log.Info("disconnecting revoked agent", "agent", agentID, "remote", c.remote)
+	c.fail(websocket.ClosePolicyViolation, wire.ErrCodeRevoked, "agent credential revoked")
+}
+
 // Close closes every agent connection with a going-away close frame and
 // waits for them to end, at most WriteWait plus a few seconds; connections
 // still open then are cut. New connections are refused from the start.

@@ -88,7 +88,14 @@ type Metrics struct {
 	duplicates prometheus.Counter
 	ackLatency prometheus.Histogram
 	commands   *prometheus.CounterVec
+	bookings   *prometheus.CounterVec
 }
+
+// bookingStates are the to labels of stolik_booking_transitions_total;
+// any other state is counted as "other".
+var bookingStates = []hub.BookingState{hub.BookingHeld, hub.BookingRequested,
+	hub.BookingConfirmed, hub.BookingDeclined, hub.BookingExpired, hub.BookingCancelled,
+	hub.BookingSeated, hub.BookingNoShow, hub.BookingCompleted}
 
 // New makes the metrics and registers them, with the Go runtime's and the
 // process's, in a new registry.
@@ -131,12 +138,20 @@ func New(opts Options) *Metrics {
 	for _, code := range append([]string{ResultOK, "other"}, resultCodes...) {
 		m.commands.WithLabelValues(code) // every outcome shows, at 0
 	}
+	m.bookings = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "stolik_booking_transitions_total",
+		Help: "Bookings this replica's desk moved, by the state they entered: held, " +
+			"requested, confirmed, declined, expired, cancelled, seated, no_show, completed.",
+	}, []string{"to"})
+	for _, st := range bookingStates {
+		m.bookings.WithLabelValues(string(st))
+	}
 
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.changes, m.duplicates,
-		m.ackLatency, m.commands, TelegramSent, Telegram429,
+		m.ackLatency, m.commands, m.bookings, TelegramSent, Telegram429,
 	)
 	if opts.Connected != nil {
 		connected := opts.Connected
@@ -177,6 +192,22 @@ func (m *Metrics) CommandResult(r wire.Result) {
 // answered.
 func (m *Metrics) CommandsExpired(n int) {
 	m.commands.WithLabelValues(wire.CodeExpired).Add(float64(n))
+}
+
+// BookingChanged counts a booking that entered a new state; a change
+// that kept the state (the RMS moved a confirmed booking) is not counted.
+// It takes the desk's OnChange arguments.
+func (m *Metrics) BookingChanged(from hub.BookingState, b hub.Booking) {
+	if from == b.State {
+		return
+	}
+	to := "other"
+	for _, st := range bookingStates {
+		if st == b.State {
+			to = string(st)
+		}
+	}
+	m.bookings.WithLabelValues(to).Inc()
 }
 
 // resultLabel bounds the result label to known outcomes.

@@ -100,6 +100,7 @@ func (s *Store) RevokeAgent(ctx context.Context, id string, at time.Time) error 
 	if err != nil {
 		return fmt.Errorf("revoke agent: %w", err)
 	}
+	s.notifyRevoked(ctx, id)
 	return nil
 }
 

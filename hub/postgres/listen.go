@@ -17,7 +17,7 @@ import (
 // sent meanwhile are gone and ready may look for what they told of. fn
 // and ready run on the listening goroutine and should return quickly.
 //
-// ListenCommands and ListenOutgoing are built on it: one way of hearing
+// ListenCommands, ListenOutgoing and ListenRevoked are built on it: one way of hearing
 // other replicas.
 func (s *Store) listen(ctx context.Context, channel string,
 	ready func(ctx context.Context, conn *pgx.Conn, again bool) error,

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -200,19 +199,11 @@ func safeNext(next string) string {
 	return next
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	email := hub.NormalizeEmail(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
 	data := loginData{Next: safeNext(r.PostFormValue("next")), Email: email}
-	ip := clientIP(r)
+	ip := s.clientIP(r)
 	wait, err := s.logins.blocked(r.Context(), email, ip, s.now())
 	if err != nil {
 		s.pageError(w, r, http.StatusServiceUnavailable, "check sign-in limits", err)

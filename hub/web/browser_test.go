@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stolik/stolik/hub"
+	"github.com/stolik/stolik/shared/wire"
 )
 
 // chromium returns the browser to drive: skipped when there is none,
@@ -43,16 +46,16 @@ func artifacts(t *testing.T) string {
 }
 
 // TestBrowser drives the dashboard in headless Chromium against a hub with
-// a live agent: sign in, see the fleet, open the venue, watch a table turn
-// occupied when the simulated RMS opens an order, book by phone and
-// confirm the booking.
+// a live agent on a fake iiko: sign in, see the fleet, open the venue,
+// watch the one table a waiter opens an order on turn occupied, book by
+// phone and confirm the booking.
 func TestBrowser(t *testing.T) {
 	path := chromium(t)
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
 	h := newLiveHub(t)
-	h.startAgent()
+	rms := h.startIikoAgent()
 	out := artifacts(t)
 
 	opts := []chromedp.ExecAllocatorOption{
@@ -109,9 +112,12 @@ func TestBrowser(t *testing.T) {
 		t.Logf("screenshot: %s", file)
 	}
 
-	run("sign in",
+	run("sign-in page",
 		chromedp.Navigate(h.srv.URL+"/fleet"),
 		chromedp.WaitVisible(chromedp.ID("email")),
+	)
+	checkA11y(t, ctx, "sign-in page")
+	run("sign in",
 		chromedp.SendKeys(chromedp.ID("email"), "support@stolik.ru"),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.ID("sign-in")),
@@ -122,24 +128,61 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("fleet does not show agt_a connected:\n%s", fleetText)
 	}
 	shot("fleet.png", "body")
+	checkA11y(t, ctx, "fleet page")
+
+	// While the page stays open, agent B's RMS fails and a change of B's
+	// arrives (the sampler sees its count grow): the row says so without
+	// a reload.
+	row := `#agent-agt_b `
+	if got := text(chromedp.CSS(row + `[data-field=last_change]`)); got != "never" {
+		t.Fatalf("agt_b's last change before any: %q, want never", got)
+	}
+	bg := context.Background()
+	mustDo(t, h.api.SampleAgents(bg))
+	table, _ := json.Marshal(wire.Table{ID: "t-b1", HallID: "h-b", Number: "1", Seats: 2})
+	_, err := h.store.ApplyBatch(bg, "agt_b", []wire.Event{{Seq: 1, Entity: wire.EntityTable,
+		ID: "t-b1", Op: wire.OpUpsert, Data: table}})
+	mustDo(t, err)
+	mustDo(t, h.store.UpdateAgentStatus(bg, "agt_b", hub.AgentStatus{Connector: "iiko",
+		LastSeen: time.Now().UTC(), Health: wire.ConnectorHealth{
+			Error: "iiko: 401 Unauthorized: check the API key"}}))
+	mustDo(t, h.api.SampleAgents(bg))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rms, last := text(chromedp.CSS(row+`[data-field=rms]`)), text(chromedp.CSS(row+`[data-field=last_change]`))
+		if strings.Contains(rms, "401 Unauthorized") && strings.HasSuffix(last, "s") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fleet row of agt_b not updated live: RMS %q, last change %q", rms, last)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 
 	run("open the venue",
 		chromedp.Click(chromedp.CSS(`a[href="/venues/ven_a"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#floor svg")),
 	)
-	before := occupied()
-	// The simulated RMS opens orders every few hundred milliseconds; the
-	// page's script shows them without a reload.
-	var turned string
-	deadline := time.Now().Add(30 * time.Second)
-	for turned == "" {
-		if time.Now().After(deadline) {
-			t.Fatal("no table turned occupied on the floor plan within 30s")
+	if before := occupied(); len(before) != 0 {
+		t.Fatalf("tables occupied before any order: %v", before)
+	}
+	// A waiter opens an order on one named table in the RMS; the agent
+	// reads it and the page's script shows it without a reload, on that
+	// table only.
+	tables := rms.Tables()
+	turned := "table-" + tables[len(tables)-1]
+	rms.OpenOrder(tables[len(tables)-1], 2)
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		ids := occupied()
+		if len(ids) == 1 && ids[0] == turned {
+			break
 		}
-		for _, id := range occupied() {
-			if !strings.Contains(strings.Join(before, " "), id) {
-				turned = id
-			}
+		if len(ids) > 1 || len(ids) == 1 && ids[0] != turned {
+			t.Fatalf("occupied tables %v after an order on %s alone", ids, turned)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("table %s not shown occupied within 15s of its order", turned)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -171,6 +214,16 @@ func TestBrowser(t *testing.T) {
 	if strings.TrimSpace(state) != "confirmed" {
 		t.Errorf("booking state %q, want confirmed", state)
 	}
+	checkA11y(t, ctx, "venue page")
+	run("agent page",
+		chromedp.Navigate(h.srv.URL+"/agents/agt_a"),
+		chromedp.WaitVisible(chromedp.CSS("h1")),
+	)
+	checkA11y(t, ctx, "agent page")
+	run("back to the venue",
+		chromedp.Navigate(h.srv.URL+"/venues/ven_a"),
+		chromedp.WaitVisible(chromedp.CSS("#floor svg")),
+	)
 
 	// At phone width the page fits: nothing wider than the screen.
 	run("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
@@ -179,11 +232,23 @@ func TestBrowser(t *testing.T) {
 	if err != nil || wide {
 		t.Errorf("venue page wider than a 390 px phone screen (%v)", err)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	mustDo(t, err)
-	file := filepath.Join(out, "venue-phone.png")
-	mustDo(t, os.WriteFile(file, png, 0o644))
-	t.Logf("screenshot: %s", file)
+	checkFits(t, ctx, "venue page at 390 px")
+	phoneShot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		mustDo(t, err)
+		file := filepath.Join(out, name)
+		mustDo(t, os.WriteFile(file, png, 0o644))
+		t.Logf("screenshot: %s", file)
+	}
+	phoneShot("venue-phone.png")
+	run("fleet at phone width",
+		chromedp.Navigate(h.srv.URL+"/fleet"),
+		chromedp.WaitVisible(chromedp.ID("fleet")),
+	)
+	checkFits(t, ctx, "fleet page at 390 px")
+	checkA11y(t, ctx, "fleet page at 390 px")
+	phoneShot("fleet-phone.png")
 }
 
 func mustZone(t *testing.T, name string) *time.Location {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -48,6 +49,12 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
 	"join": strings.Join,
+	// staffReasons and refuses feed the decline and cancel reasons on the
+	// venue page.
+	"staffReasons": func() []string { return staffReasons },
+	"refuses": func(actions []string) bool {
+		return slices.Contains(actions, "decline") || slices.Contains(actions, "cancel")
+	},
 }
 
 // pages holds one template set per page: the layout plus the page.

@@ -21,6 +21,9 @@ type FleetRow struct {
 	// LastChange is when this hub process last saw the agent's applied
 	// count grow, to the sampler's minute; zero until it has.
 	LastChange time.Time `json:"last_change,omitzero"`
+	// LastChangeAgo is LastChange as the page shows it ("3m", "never"),
+	// for the page's live updates.
+	LastChangeAgo string `json:"last_change_ago"`
 	// Attention lists why the agent needs someone to look, empty if fine.
 	Attention []string `json:"attention,omitempty"`
 }
@@ -75,6 +78,7 @@ func (s *Server) fleetRows(r *http.Request, p principal, q fleetQuery) ([]FleetR
 			continue
 		}
 		row := FleetRow{AgentView: s.view(a, names), LastChange: s.samples.lastChange(a.ID)}
+		row.LastChangeAgo = ago(row.LastChange, now)
 		row.Attention = attention(row.AgentView)
 		if !row.Connected && !row.Revoked && !row.LastSeen.IsZero() {
 			row.OfflineFor = ago(row.LastSeen, now)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stolik/stolik/agent/config"
+	"github.com/stolik/stolik/agent/iiko/iikotest"
 	"github.com/stolik/stolik/agent/service"
 	"github.com/stolik/stolik/hub"
 	"github.com/stolik/stolik/hub/bolt"
@@ -109,6 +110,36 @@ func (h *liveHub) startAgent() string {
 	c.Hub.AgentID, c.Hub.Secret = h.agentA.ID, h.secretA
 	c.Connector.Sim = config.Sim{Seed: 7, Halls: 1, Tables: 8, Step: 300 * time.Millisecond,
 		ChangesPerStep: 2}
+	h.runAgent(c)
+	return c.DataDir
+}
+
+// startIikoAgent runs a real agent for venue A on a fake iikoCloud until
+// the test ends, waits until it is connected, and returns the fake: the
+// test opens orders and takes reserves there as a venue's staff would.
+func (h *liveHub) startIikoAgent() *iikotest.Fake {
+	h.t.Helper()
+	f := iikotest.New(iikotest.Options{Halls: 1, Tables: 6})
+	h.t.Cleanup(f.Close)
+	o := f.Options()
+	c := config.Default()
+	c.DataDir = h.t.TempDir()
+	c.PollInterval = 200 * time.Millisecond
+	c.Hub.URLs = []string{h.srv.URL}
+	c.Hub.AgentID, c.Hub.Secret = h.agentA.ID, h.secretA
+	c.Connector.Kind = "iiko"
+	c.Connector.Iiko.BaseURL = f.URL()
+	c.Connector.Iiko.APIKey, c.Connector.Iiko.AppID = o.APIKey, o.AppID
+	c.Connector.Iiko.ClientSecret = o.ClientSecret
+	c.Connector.Iiko.TimeZone = "Europe/Moscow"
+	h.runAgent(c)
+	return f
+}
+
+// runAgent runs an agent configured by c in-process until the test ends,
+// and waits until it is connected.
+func (h *liveHub) runAgent(c config.Config) {
+	h.t.Helper()
 	c.Uplink.BackoffMin, c.Uplink.BackoffMax = 50*time.Millisecond, 200*time.Millisecond
 	log, closeLog := service.OpenLogger(c, nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -126,7 +157,6 @@ func (h *liveHub) startAgent() string {
 	waitUntil(h.t, 10*time.Second, "agent connected", func() bool {
 		return h.gw.Live(h.agentA.ID).Connected
 	})
-	return c.DataDir
 }
 
 // waitUntil polls cond every 20 ms until it holds or the deadline passes.
@@ -154,6 +184,8 @@ type browser struct {
 	base string
 	c    *http.Client
 	csrf string
+	// lastLocation is the Location of the last POST's answer.
+	lastLocation string
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -195,6 +227,7 @@ func (b *browser) post(path string, form url.Values) (int, string) {
 		strings.NewReader(form.Encode()))
 	mustDo(b.t, err)
 	defer r.Body.Close()
+	b.lastLocation = r.Header.Get("Location")
 	body, _ := io.ReadAll(r.Body)
 	return r.StatusCode, string(body)
 }

@@ -25,6 +25,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // status.
 type replica struct {
 	name  string
+	dbURL string
 	store hub.Store
 	gw    *gateway.Gateway
 	api   *web.Server
@@ -44,7 +45,7 @@ func replicas(t *testing.T, n int) []*replica {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := &replica{name: fmt.Sprintf("hub-%d", i+1), store: st}
+		r := &replica{name: fmt.Sprintf("hub-%d", i+1), dbURL: dbURL, store: st}
 		r.gw = gateway.New(st, gateway.Options{Logger: quietLog(), Replica: r.name,
 			WriteWait: 2 * time.Second})
 		r.api = web.New(st, r.gw, quietLog())

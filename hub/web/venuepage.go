@@ -455,12 +455,17 @@ func (s *Server) phoneBooking(w http.ResponseWriter, r *http.Request, p principa
 		back("The booking was not made: " + words(err))
 		return
 	}
+	day := "/venues/" + v.ID + "?date=" + start.Format("2006-01-02")
 	if _, err := s.desk.Confirm(r.Context(), b.ID, p.actor()); err != nil {
 		s.log.Warn("phone booking held, but not confirmed", "booking", b.ID, "err", err)
+		msg := "The booking for " + name + " is held, but not confirmed: " + words(err) +
+			". Confirm it below once the problem is solved, or cancel it; the hold expires " +
+			"on its own."
+		http.Redirect(w, r, day+"&error="+urlQuery(msg)+"#bookings", http.StatusSeeOther)
+		return
 	}
 	s.log.Info("phone booking", "booking", b.ID, "venue", v.ID, "by", p.actor())
-	http.Redirect(w, r, "/venues/"+v.ID+"?date="+start.Format("2006-01-02")+"#bookings",
-		http.StatusSeeOther)
+	http.Redirect(w, r, day+"#bookings", http.StatusSeeOther)
 }
 
 // bookingAction is a staff action on a booking from the venue page.
@@ -479,7 +484,8 @@ func (s *Server) bookingAction(w http.ResponseWriter, r *http.Request, p princip
 			http.StatusSeeOther)
 		return
 	}
-	ctx, actor, reason := r.Context(), p.actor(), strings.TrimSpace(r.PostFormValue("reason"))
+	ctx, actor := r.Context(), p.actor()
+	reason := staffReason(r.PostFormValue("reason"), r.PostFormValue("note"))
 	switch r.PathValue("action") {
 	case "confirm":
 		_, err = s.desk.StaffConfirm(ctx, b.ID, actor)

@@ -47,6 +47,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -104,6 +105,11 @@ type Options struct {
 	// stopped; default DefaultHolderSilence. Give the gateway's
 	// LastSeenEvery plus its PongWait.
 	HolderSilence time.Duration
+	// TrustedProxies are the networks of the reverse proxies in front of
+	// the hub. A request from one of them is counted, for the sign-in
+	// limits, against the right-most address in X-Forwarded-For that is
+	// not a trusted proxy; see clientIP. Empty: the peer's address.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultHolderSilence is Options.HolderSilence with the gateway's

@@ -188,14 +188,19 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	})
 	hook := &botHook{}
 	bookingDesk := desk.New(store, gw, desk.Options{Logger: log.With("component", "desk"),
-		Replica: replica, OnChange: hook.changed,
+		Replica: replica, OnChange: func(ctx context.Context, from hub.BookingState,
+			b hub.Booking) {
+			m.BookingChanged(from, b)
+			hook.changed(ctx, from, b)
+		},
 		OnTillTask: hook.tillTask})
 	follow = newBookings(bookingDesk, log.With("component", "desk"))
 	go follow.run(bg)
 	api := web.New(store, gw, log.With("component", "api"))
 	api.SetDesk(bookingDesk)
 	api.SetOptions(web.Options{PublicURL: c.PublicURL, Replica: replica,
-		HolderSilence: gateway.LastSeenEvery + 3*c.Agents.Heartbeat})
+		HolderSilence:  gateway.LastSeenEvery + 3*c.Agents.Heartbeat,
+		TrustedProxies: c.ProxyPrefixes()})
 	go api.RunSampler(bg, time.Minute)
 	go api.SweepSessions(bg, 10*time.Minute)
 	latest := c.Agents.LatestVersion
@@ -207,7 +212,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	api.SetPosterSecret(c.PosterAppSecret)
 	mux := http.NewServeMux()
 	mux.Handle("/agent/", gw)
-	mux.Handle("/metrics", m.Handler())
+	mux.Handle("/metrics", metrics.Protect(m.Handler(), c.MetricsToken))
 	mux.Handle("/", api)
 
 	ln, err := net.Listen("tcp", c.Listen)
@@ -252,6 +257,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	go jobs.Run(bg)
 	if pg, ok := store.(*postgres.Store); ok {
 		go routeCommands(bg, pg, gw, log.With("component", "routing"))
+		// An agent revoked anywhere is disconnected here at once; without
+		// PostgreSQL the gateway finds it on the agent's next status.
+		go func() {
+			if err := pg.ListenRevoked(bg, gw.DropRevoked); err != nil && bg.Err() == nil {
+				log.Error("listen for revoked agents", "err", err)
+			}
+		}()
 	}
 
 	errc := make(chan error, 1)

@@ -50,6 +50,49 @@ function floor(section) {
   });
 }
 
+// rmsHealth fills a fleet row's RMS cell as the page renders it: an ok
+// badge (with the connector's warning beside it, if any), an error badge
+// with the error beside it, or "unknown".
+function rmsHealth(cell, a) {
+  var h = a.connector_health || {};
+  var key = (h.ok ? "ok:" : "error:") + (h.error || "");
+  if (!h.ok && !h.error) key = "unknown";
+  if (cell.dataset.shown === key) return;
+  cell.dataset.shown = key;
+  cell.textContent = "";
+  var badge = document.createElement("span");
+  if (h.ok) {
+    badge.className = "badge ok";
+    badge.textContent = "ok";
+    cell.appendChild(badge);
+    if (h.error) {
+      var note = document.createElement("span");
+      note.className = "small";
+      note.title = h.error;
+      note.textContent = h.error;
+      cell.appendChild(document.createTextNode(" "));
+      cell.appendChild(note);
+    }
+  } else if (h.error) {
+    badge.className = "badge bad";
+    badge.title = h.error;
+    badge.textContent = "error";
+    var text = document.createElement("span");
+    text.className = "small";
+    text.textContent = h.error;
+    cell.appendChild(badge);
+    cell.appendChild(document.createTextNode(" "));
+    cell.appendChild(text);
+  } else {
+    badge.className = "muted";
+    badge.textContent = "unknown";
+    cell.appendChild(badge);
+  }
+}
+
+// fleet keeps each row's connection, backlog, last change and RMS health
+// current, and its attention highlight; rows keep their order until the
+// page is reloaded (the hint above the table says so).
 function fleet(table) {
   poll(table.dataset.live + location.search, 3000, function (rows) {
     rows.forEach(function (a) {
@@ -57,6 +100,11 @@ function fleet(table) {
       if (!tr) return;
       var backlog = tr.querySelector("[data-field=backlog]");
       if (backlog) backlog.textContent = a.backlog;
+      var last = tr.querySelector("[data-field=last_change]");
+      if (last && a.last_change_ago) last.textContent = a.last_change_ago;
+      var rms = tr.querySelector("[data-field=rms]");
+      if (rms) rmsHealth(rms, a);
+      tr.className = (a.attention || []).length ? "attention" : "";
       var conn = tr.querySelector("[data-field=connection]");
       if (!conn) return;
       var text = a.revoked ? "revoked" : a.connected ? "connected" :

@@ -125,11 +125,20 @@ func (b *Bot) tell(ctx context.Context, id string) error {
 	if markup == nil {
 		markup = emptyKeyboard
 	}
-	err = b.queue.Enqueue(ctx, sendqueue.Message{
-		Key:    fmt.Sprintf("bk/%s/%s/%d", bk.ID, bk.State, bk.Start.Unix()),
-		ChatID: tb.ChatID, Text: text, Markup: markup, EditKey: tb.MessageKey})
+	key := fmt.Sprintf("bk/%s/%s/%d", bk.ID, bk.State, bk.Start.Unix())
+	err = b.queue.Enqueue(ctx, sendqueue.Message{Key: key, ChatID: tb.ChatID, Text: text,
+		Markup: markup, EditKey: tb.MessageKey})
 	if err != nil {
 		return err
+	}
+	if restaurantNews(tb, bk, actor) {
+		// Telegram notifies of new messages, not of edits: what the
+		// restaurant did the guest did not expect also comes as a message.
+		err = b.queue.Enqueue(ctx, sendqueue.Message{Key: key + "/news", ChatID: tb.ChatID,
+			Text: text})
+		if err != nil {
+			return err
+		}
 	}
 	if err := b.tellStaff(ctx, v, zone, tb.Told, bk, actor); err != nil {
 		return err
@@ -171,6 +180,26 @@ func (b *Bot) lastActor(ctx context.Context, id string) (string, error) {
 	return hist[len(hist)-1].Actor, nil
 }
 
+// restaurantNews reports whether the change is the restaurant's doing and
+// news to the guest: it cancelled the booking, or moved it.
+func restaurantNews(tb hub.TelegramBooking, bk hub.Booking, actor string) bool {
+	switch bk.State {
+	case hub.BookingCancelled:
+		return !strings.HasPrefix(actor, "guest:")
+	case hub.BookingConfirmed:
+		return tb.Told == hub.BookingConfirmed && !bk.Start.Equal(tb.ToldStart)
+	}
+	return false
+}
+
+// staffReason reports whether the booking's reason is words the
+// restaurant's staff gave (on the dashboard, say), to pass on to the
+// guest. The RMS gives none: the reasons of its changes are the hub's own
+// English phrases, as is the lifecycle's "cancelled" when staff gave none.
+func staffReason(bk hub.Booking, actor string) bool {
+	return strings.HasPrefix(actor, "staff:") && bk.Reason != "" && bk.Reason != "cancelled"
+}
+
 // stateView is the text and buttons of a booking's message in state bk.
 func (b *Bot) stateView(ctx context.Context, tb hub.TelegramBooking, v hub.Venue,
 	zone *time.Location, bk hub.Booking, actor string) (string, [][]button, error) {
@@ -210,6 +239,9 @@ func (b *Bot) stateView(ctx context.Context, tb hub.TelegramBooking, v hub.Venue
 		}
 	default:
 		state = b.cat.T(lang, "state."+string(bk.State))
+	}
+	if restaurantNews(tb, bk, actor) && staffReason(bk, actor) {
+		state += "\n" + b.cat.T(lang, "state.reason", "reason", bk.Reason)
 	}
 	return line + "\n\n" + state, rows, nil
 }

@@ -102,9 +102,16 @@ func TestRefusedPicksAlternative(t *testing.T) {
 	}
 	// The staff chat hears of the refusal; the RMS writes bookings itself,
 	// so posts carry no confirm buttons.
-	e.fake.WaitFor(t, chat.ID, func(m telegramtest.Message) bool {
+	alert := e.fake.WaitFor(t, chat.ID, func(m telegramtest.Message) bool {
 		return strings.Contains(m.Text, "не удалось записать") && strings.Contains(m.Text, "Vera")
 	})
+	// It says what the RMS said, not the state's name.
+	for _, b := range e.bookings() {
+		if b.State == hub.BookingDeclined && (b.Reason == "" ||
+			!strings.Contains(alert.Text, b.Reason) || strings.Contains(alert.Text, "отклонена")) {
+			t.Errorf("staff alert %q, want the RMS's reason %q", alert.Text, b.Reason)
+		}
+	}
 	for _, m := range e.fake.Messages(chat.ID) {
 		if hasData(m, "sc:") {
 			t.Errorf("staff post %q has confirm buttons in api mode", m.Text)

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stolik/stolik/hub"
 	"github.com/stolik/stolik/hub/telegram"
@@ -128,5 +129,49 @@ func TestLargeRequestsLimited(t *testing.T) {
 	e.must("venue notices", err)
 	if len(notices) != 2 {
 		t.Errorf("%d large-party notices, want 2", len(notices))
+	}
+}
+
+// TestExpiredOffersAlternatives: a booking the restaurant left unanswered
+// expires; the guest is offered other times, as after a refusal, and
+// picks one. The staff chat hears why it expired.
+func TestExpiredOffersAlternatives(t *testing.T) {
+	e := newEnv(t, envOptions{mode: hub.ModeManual})
+	chat := e.staffChat()
+	g := e.guest(2301, "Xenia", "en")
+	m, _ := g.toSummary("2", "")
+	g.press(m, confirmButton("en"))
+	g.wait("Waiting for the restaurant")
+	e.clock.Advance(11 * time.Minute)
+	expired := e.fake.WaitFor(t, g.chat.ID, func(msg telegramtest.Message) bool {
+		return msg.ID == m.ID && strings.Contains(msg.Text, "did not answer in time")
+	})
+	if !hasData(expired, "a:") || !strings.Contains(expired.Text, "Free times nearby") {
+		t.Fatalf("expired booking shown as %q with buttons %v, want other times",
+			expired.Text, expired.Buttons)
+	}
+	e.answered(g.pressData(expired, "a:", alternatives(expired)[0][strings.LastIndex(
+		alternatives(expired)[0], ":")+1:]))
+	e.fake.WaitFor(t, g.chat.ID, func(msg telegramtest.Message) bool {
+		return msg.ID == m.ID && strings.Contains(msg.Text, "Waiting for the restaurant")
+	})
+	states := map[hub.BookingState]int{}
+	var old hub.Booking
+	for _, b := range e.bookings() {
+		states[b.State]++
+		if b.State == hub.BookingExpired {
+			old = b
+		}
+	}
+	if states[hub.BookingExpired] != 1 || states[hub.BookingRequested] != 1 {
+		t.Fatalf("booking states %v, want 1 expired and 1 requested", states)
+	}
+	alert := e.fake.WaitFor(t, chat.ID, func(msg telegramtest.Message) bool {
+		return strings.Contains(msg.Text, "не удалось записать") &&
+			strings.Contains(msg.Text, old.ID)
+	})
+	if old.Reason == "" || !strings.Contains(alert.Text, old.Reason) ||
+		strings.Contains(alert.Text, ": истекла") {
+		t.Errorf("staff alert %q, want the booking's reason %q", alert.Text, old.Reason)
 	}
 }

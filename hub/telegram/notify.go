@@ -217,14 +217,16 @@ func (b *Bot) stateView(ctx context.Context, tb hub.TelegramBooking, v hub.Venue
 		if tb.Told == hub.BookingConfirmed && !bk.Start.Equal(tb.ToldStart) {
 			state = b.cat.T(lang, "state.moved", "when", b.cat.When(lang, bk.Start.In(zone)))
 		}
-	case hub.BookingDeclined:
+	case hub.BookingDeclined, hub.BookingExpired:
+		// Refused, or not answered in time: either way the guest may pick
+		// another time (pickAlternative).
 		alts, err := b.desk.Alternatives(ctx, bk.ID)
 		if err != nil {
 			return "", nil, fmt.Errorf("alternatives to %s: %w", bk.ID, err)
 		}
-		state = b.cat.T(lang, "state.declined")
+		state = b.cat.T(lang, "state."+string(bk.State))
 		if len(alts) > 0 {
-			state = b.cat.T(lang, "state.declined.alternatives")
+			state = b.cat.T(lang, "state."+string(bk.State)+".alternatives")
 		}
 		var buttons []button
 		for _, a := range alts {
@@ -334,8 +336,14 @@ func (b *Bot) tellStaff(ctx context.Context, v hub.Venue, zone *time.Location,
 			"name", bk.Name)
 	case (bk.State == hub.BookingDeclined || bk.State == hub.BookingExpired) &&
 		from == hub.BookingRequested && !strings.HasPrefix(actor, "staff:"):
+		// The reason is the RMS's words (or the hub's, for a request that
+		// ran out of time); the state's name is all there is without one.
+		reason := bk.Reason
+		if reason == "" {
+			reason = b.cat.T(lang, "st."+string(bk.State))
+		}
 		alert = b.cat.T(lang, "staff.rms_failed", "id", bk.ID, "when", when, "party", bk.Party,
-			"name", bk.Name, "phone", bk.Phone, "reason", b.cat.T(lang, "st."+string(bk.State)))
+			"name", bk.Name, "phone", bk.Phone, "reason", reason)
 	default:
 		return nil
 	}

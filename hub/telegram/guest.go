@@ -61,6 +61,8 @@ func (b *Bot) dispatch(ctx context.Context, c tele.Context, cb callback) (string
 		return "", false, nil
 	case cbStaffOK, cbStaffDecl:
 		return b.staffCallback(ctx, c, cb)
+	case cbTillDone:
+		return b.tillDone(ctx, c, cb.A)
 	}
 	if c.Chat().Type != tele.ChatPrivate {
 		return b.cat.T(b.langOf(ctx, c), "cb.invalid"), true, nil

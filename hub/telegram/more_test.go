@@ -318,30 +318,94 @@ func TestStaffGroupMigrates(t *testing.T) {
 }
 
 // TestTillTaskPostedToStaff: a cancellation the RMS did not take (Poster
-// has no cancel call) reaches the staff chat as a task, once.
+// has no cancel call) reaches the staff as a task, once: a notice on the
+// dashboard and a post naming the RMS's reservation and table, with a
+// button only the staff chat's members may press. Pressing it marks the
+// task done; a forged press does nothing.
 func TestTillTaskPostedToStaff(t *testing.T) {
 	e := newEnv(t, envOptions{mode: hub.ModeManual})
 	staff := telegramtest.User{ID: 1701, FirstName: "Пётр"}
+	outsider := telegramtest.User{ID: 1702, FirstName: "Чужой"}
 	chat := e.staffChat(staff)
 	d := e.tomorrow()
-	bk, err := e.desk.Hold(e.ctx, desk.Request{VenueID: venueID, Party: 2, Channel: "api",
-		Start: time.Date(d.Year, d.Month, d.Day, 13, 0, 0, 0, e.zone), Name: "Poster guest",
-		Phone: "+79001234567"})
-	e.must("hold", err)
+	hold := func(name string, hour int) hub.Booking {
+		bk, err := e.desk.Hold(e.ctx, desk.Request{VenueID: venueID, Party: 2, Channel: "api",
+			Start: time.Date(d.Year, d.Month, d.Day, hour, 0, 0, 0, e.zone), Name: name,
+			Phone: "+79001234567"})
+		e.must("hold", err)
+		return bk
+	}
+	bk, other := hold("Poster guest", 13), hold("Other guest", 15)
+	bk, err := e.store.TransitionBooking(e.ctx, bk.ID, hub.Transition{To: hub.BookingCancelled,
+		Actor: "guest:test", At: e.clock.Now(), ReservationID: "P-4411"})
+	e.must("cancel", err)
+	tables, err := e.store.Tables(e.ctx, venueID)
+	e.must("tables", err)
+	number := ""
+	for _, tb := range tables {
+		if len(bk.TableIDs) > 0 && tb.ID == bk.TableIDs[0] {
+			number = tb.Number
+		}
+	}
 	for range 2 {
 		e.bot.TillTask(e.ctx, bk, "cancel it on the Poster terminal")
 	}
-	e.fake.WaitFor(t, chat.ID, func(m telegramtest.Message) bool {
-		return strings.Contains(m.Text, "отмените бронь "+bk.ID) &&
-			strings.Contains(m.Text, "Poster terminal")
+	post := e.fake.WaitFor(t, chat.ID, func(m telegramtest.Message) bool {
+		return strings.Contains(m.Text, "отмените на кассе резерв P-4411 (стол "+number+")") &&
+			strings.Contains(m.Text, bk.ID) && strings.Contains(m.Text, "Poster terminal")
 	})
+	if number == "" || !hasData(post, "tt:"+bk.ID) {
+		t.Fatalf("till task %q with buttons %v, want table %q and a done button", post.Text,
+			post.Buttons, number)
+	}
 	n := 0
 	for _, m := range e.fake.Messages(chat.ID) {
-		if strings.Contains(m.Text, "отмените бронь") {
+		if strings.Contains(m.Text, "отмените на кассе") {
 			n++
 		}
 	}
 	if n != 1 {
 		t.Errorf("%d till tasks posted, want 1", n)
+	}
+	open := func() []hub.Notice {
+		list, err := e.store.VenueNotices(e.ctx, venueID)
+		e.must("venue notices", err)
+		return list
+	}
+	if list := open(); len(list) != 1 || list[0].Kind != hub.NoticeTillTask ||
+		list[0].BookingID != bk.ID || !strings.Contains(list[0].Comment, "P-4411") {
+		t.Fatalf("notices %+v, want the till task of %s", list, bk.ID)
+	}
+
+	cat, err := telegram.LoadCatalog()
+	e.must("catalogue", err)
+	// Someone outside the staff chat; then a member pressing data the bot
+	// never posted (another booking, which has no till task).
+	if a := e.answered(e.fake.Press(chat, outsider, post.ID, "tt:"+bk.ID)); a !=
+		cat.T("ru", "cb.staff_only") {
+		t.Errorf("an outsider's press answered %q", a)
+	}
+	if a := e.answered(e.fake.PressRaw(chat, staff, post.ID, "tt:"+other.ID)); a !=
+		cat.T("ru", "cb.stale") {
+		t.Errorf("a forged press answered %q", a)
+	}
+	if list := open(); len(list) != 1 {
+		t.Fatalf("notices after refused presses %+v, want the till task still open", list)
+	}
+
+	if a := e.answered(e.fake.Press(chat, staff, post.ID, "tt:"+bk.ID)); !strings.Contains(a,
+		"Пётр") {
+		t.Errorf("the staff's press answered %q", a)
+	}
+	if list := open(); len(list) != 0 {
+		t.Errorf("notices after the task was done %+v, want none", list)
+	}
+	e.fake.WaitFor(t, chat.ID, func(m telegramtest.Message) bool {
+		return m.ID == post.ID && strings.Contains(m.Text, "отменён на кассе") &&
+			strings.Contains(m.Text, "Пётр") && len(m.Buttons) == 0
+	})
+	if a := e.answered(e.fake.PressRaw(chat, staff, post.ID, "tt:"+bk.ID)); a !=
+		cat.T("ru", "cb.stale") {
+		t.Errorf("a second press answered %q", a)
 	}
 }

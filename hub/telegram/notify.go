@@ -257,36 +257,6 @@ func (b *Bot) staffChat(ctx context.Context, venueID string) (int64, error) {
 	return chat, err
 }
 
-// TillTask posts to the venue's staff chat a task the agent could not do:
-// cancel, at the till, the reservation of a cancelled booking (the desk's
-// OnTillTask). The post's key makes it go out once.
-func (b *Bot) TillTask(ctx context.Context, bk hub.Booking, reason string) {
-	if err := b.tillTask(ctx, bk, reason); err != nil {
-		b.log.Warn("post a till task to the staff chat", "booking", bk.ID, "err", err)
-	}
-}
-
-func (b *Bot) tillTask(ctx context.Context, bk hub.Booking, reason string) error {
-	chat, err := b.staffChat(ctx, bk.VenueID)
-	if err != nil || chat == 0 {
-		return err
-	}
-	v, err := b.store.Venue(ctx, bk.VenueID)
-	if err != nil {
-		return err
-	}
-	zone, err := time.LoadLocation(v.TimeZone)
-	if err != nil {
-		zone = time.UTC
-	}
-	lang := b.opts.StaffLang
-	text := b.cat.T(lang, "staff.till_cancel", "id", bk.ID,
-		"when", b.cat.When(lang, bk.Start.In(zone)), "party", bk.Party, "name", bk.Name,
-		"reason", reason)
-	return b.queue.Enqueue(ctx, sendqueue.Message{Key: "st/" + bk.ID + "/till-cancel",
-		ChatID: chat, Text: text})
-}
-
 // tellStaff keeps the staff chat's post of a booking up to date, and posts
 // what staff must act on: a guest's cancellation, a booking the RMS did
 // not take.

@@ -175,3 +175,20 @@ func TestExpiredOffersAlternatives(t *testing.T) {
 		t.Errorf("staff alert %q, want the booking's reason %q", alert.Text, old.Reason)
 	}
 }
+
+// TestPhoneLike: the log check finds the phone numbers the tests use,
+// however written, and not the other numbers a log holds.
+func TestPhoneLike(t *testing.T) {
+	for _, s := range []string{"phone=+79001234567", "8 900 765-43-21", "+7 900 123-45-67",
+		"msg=\"79161234567\"", "89007654321"} {
+		if !phoneLike.MatchString(s) {
+			t.Errorf("%q not seen as a phone number", s)
+		}
+	}
+	for _, s := range []string{"at=1796454000", "chat=2101 user=-1001", "update=900001",
+		"booking=bkg_8w4bcqxqk87ng9n3", "retry_after=250ms"} {
+		if phoneLike.MatchString(s) {
+			t.Errorf("%q seen as a phone number", s)
+		}
+	}
+}

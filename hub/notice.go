@@ -17,6 +17,10 @@ const (
 	// NoticeLargeParty: a party too large to book online asked the staff
 	// to arrange a table.
 	NoticeLargeParty NoticeKind = "large_party"
+	// NoticeTillTask: staff must cancel, at the till, the RMS reservation
+	// of a booking that ended, which the RMS's API could not cancel
+	// (Poster). Comment names the reservation and its tables, and why.
+	NoticeTillTask NoticeKind = "till_task"
 )
 
 // Notice is something a venue's staff must hear about, kept until one of
@@ -58,9 +62,11 @@ func (n Notice) Validate() error {
 	if n.ID == "" || n.VenueID == "" {
 		errs = append(errs, errors.New("id and venue are required"))
 	}
-	if n.Kind != NoticeLate && n.Kind != NoticeLargeParty {
-		errs = append(errs, fmt.Errorf("kind %q is neither %q nor %q", n.Kind, NoticeLate,
-			NoticeLargeParty))
+	switch n.Kind {
+	case NoticeLate, NoticeLargeParty, NoticeTillTask:
+	default:
+		errs = append(errs, fmt.Errorf("kind %q is none of %q, %q and %q", n.Kind, NoticeLate,
+			NoticeLargeParty, NoticeTillTask))
 	}
 	if n.Party < 0 {
 		errs = append(errs, fmt.Errorf("party %d is negative", n.Party))

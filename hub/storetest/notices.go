@@ -28,7 +28,10 @@ func testNotices(t *testing.T, s hub.Store) {
 		GuestName: "Иван", Phone: "+79161234567", Comment: "у окна", CreatedAt: t0}
 	other := hub.Notice{ID: "late/bkg_2", VenueID: "ven_2", Kind: hub.NoticeLate,
 		BookingID: "bkg_2", GuestName: "Ольга", Party: 4, Wanted: t0, CreatedAt: t0}
-	for _, n := range []hub.Notice{late, large, other} {
+	till := hub.Notice{ID: "till/bkg_3", VenueID: "ven_1", Kind: hub.NoticeTillTask,
+		BookingID: "bkg_3", GuestName: "Пётр", Party: 3, Wanted: t0.Add(2 * time.Hour),
+		Comment: "reservation 77, table 5: no cancel call", CreatedAt: t0.Add(2 * time.Minute)}
+	for _, n := range []hub.Notice{late, large, other, till} {
 		wantErr(t, "put "+n.ID, s.PutNotice(ctx, n), nil)
 	}
 	again := late
@@ -36,7 +39,7 @@ func testNotices(t *testing.T, s hub.Store) {
 	wantErr(t, "put a taken id", s.PutNotice(ctx, again), hub.ErrExists)
 	got, err := s.VenueNotices(ctx, "ven_1")
 	wantErr(t, "venue notices", err, nil)
-	diff(t, "venue notices", got, []hub.Notice{large, late})
+	diff(t, "venue notices", got, []hub.Notice{large, late, till})
 
 	bad := hub.Notice{ID: "n_bad", VenueID: "ven_1", Kind: "party", CreatedAt: t0}
 	wantErr(t, "unknown kind", s.PutNotice(ctx, bad), hub.ErrInvalid)
@@ -56,12 +59,12 @@ func testNotices(t *testing.T, s hub.Store) {
 	wantErr(t, "finish again", s.FinishNotice(ctx, "ven_1", large.ID, done.Add(time.Hour)),
 		nil)
 	got, _ = s.VenueNotices(ctx, "ven_1")
-	diff(t, "venue notices after one is done", got, []hub.Notice{late})
+	diff(t, "venue notices after one is done", got, []hub.Notice{late, till})
 
 	// A done notice keeps its id: the same event noticed again stays done.
 	if err := s.PutNotice(ctx, large); !errors.Is(err, hub.ErrExists) {
 		t.Errorf("put a done notice again: %v, want ErrExists", err)
 	}
 	got, _ = s.VenueNotices(ctx, "ven_1")
-	diff(t, "venue notices after a done one was put again", got, []hub.Notice{late})
+	diff(t, "venue notices after a done one was put again", got, []hub.Notice{late, till})
 }

@@ -52,7 +52,12 @@ func (b *Bot) reason(lang string, err error) string {
 // the last 24 hours, and upcoming. It returns the text to show when one is
 // reached.
 func (b *Bot) overLimits(ctx context.Context, s *session) (string, bool, error) {
-	list, err := b.store.Bookings(ctx, hub.BookingQuery{GuestID: guestID(s.user.ID)})
+	return b.guestLimits(ctx, guestID(s.user.ID), s.lang)
+}
+
+// guestLimits is overLimits for a guest id, in lang.
+func (b *Bot) guestLimits(ctx context.Context, guest, lang string) (string, bool, error) {
+	list, err := b.store.Bookings(ctx, hub.BookingQuery{GuestID: guest})
 	if err != nil {
 		return "", false, fmt.Errorf("load guest bookings: %w", err)
 	}
@@ -68,9 +73,9 @@ func (b *Bot) overLimits(ctx context.Context, s *session) (string, bool, error) 
 	}
 	switch {
 	case day >= b.opts.MaxBookingsPerDay:
-		return b.cat.T(s.lang, "limit.day", "n", day), false, nil
+		return b.cat.T(lang, "limit.day", "n", day), false, nil
 	case active >= b.opts.MaxActive:
-		return b.cat.T(s.lang, "limit.active", "n", active), false, nil
+		return b.cat.T(lang, "limit.active", "n", active), false, nil
 	}
 	return "", true, nil
 }
@@ -170,10 +175,17 @@ func (b *Bot) showTaken(ctx context.Context, s *session, zone *time.Location,
 // staff chat with the guest's phone.
 func (b *Bot) sendLarge(ctx context.Context, s *session, v hub.Venue,
 	zone *time.Location) error {
-	if err := b.notice(ctx, largeNotice(s.f, zone)); err != nil {
+	ok, err := b.claimLarge(ctx, guestID(s.user.ID), s.f.Token)
+	if err != nil {
 		return err
 	}
 	s.f.Step = stepDone
+	if !ok {
+		return b.show(ctx, s, b.cat.T(s.lang, "limit.large", "n", maxLargePerDay), nil)
+	}
+	if err := b.notice(ctx, largeNotice(s.f, zone)); err != nil {
+		return err
+	}
 	chat, err := b.staffChat(ctx, v.ID)
 	switch {
 	case err != nil:
@@ -195,4 +207,27 @@ func (b *Bot) sendLarge(ctx context.Context, s *session, v hub.Venue,
 		}
 	}
 	return b.show(ctx, s, b.cat.T(s.lang, "request.sent", "venue", v.Name), nil)
+}
+
+// maxLargePerDay bounds a guest's large-party requests in 24 hours: each
+// reaches the staff as a notice and a post, and is not a booking, so the
+// booking limits do not count it.
+const maxLargePerDay = 2
+
+// claimLarge takes one of the guest's large-request slots for the flow
+// token: a lease per slot held for 24 hours. The same flow sent again
+// renews its own slot.
+func (b *Bot) claimLarge(ctx context.Context, guest, token string) (bool, error) {
+	now := b.now().UTC()
+	for i := range maxLargePerDay {
+		have, err := b.store.ClaimLease(ctx, fmt.Sprintf("telegram-large/%s/%d", guest, i),
+			token, now, 24*time.Hour)
+		if err != nil {
+			return false, fmt.Errorf("count the guest's large-party requests: %w", err)
+		}
+		if have {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -102,9 +102,16 @@ func TestRefusedPicksAlternative(t *testing.T) {
 	}
 	// The staff chat hears of the refusal; the RMS writes bookings itself,
 	// so posts carry no confirm buttons.
-	e.fake.WaitFor(t, chat.ID, func(m telegramtest.Message) bool {
+	alert := e.fake.WaitFor(t, chat.ID, func(m telegramtest.Message) bool {
 		return strings.Contains(m.Text, "не удалось записать") && strings.Contains(m.Text, "Vera")
 	})
+	// It says what the RMS said, not the state's name.
+	for _, b := range e.bookings() {
+		if b.State == hub.BookingDeclined && (b.Reason == "" ||
+			!strings.Contains(alert.Text, b.Reason) || strings.Contains(alert.Text, "отклонена")) {
+			t.Errorf("staff alert %q, want the RMS's reason %q", alert.Text, b.Reason)
+		}
+	}
 	for _, m := range e.fake.Messages(chat.ID) {
 		if hasData(m, "sc:") {
 			t.Errorf("staff post %q has confirm buttons in api mode", m.Text)
@@ -353,8 +360,9 @@ func TestWebhook(t *testing.T) {
 	}
 }
 
-// TestUnreachableAPI keeps trying a Bot API that does not answer, without
-// the token in the log.
+// TestUnreachableAPI keeps trying a Bot API that does not answer, both
+// the bot (getMe) and the send queue (a queued message retried), without
+// the token in the log or in the message's stored error.
 func TestUnreachableAPI(t *testing.T) {
 	logged, log := newLogs(t)
 	store, err := bolt.Open(filepath.Join(t.TempDir(), "hub.db"), bolt.Options{})
@@ -364,7 +372,7 @@ func TestUnreachableAPI(t *testing.T) {
 	defer store.Close()
 	d := desk.New(store, nil, desk.Options{})
 	queue := sendqueue.New(store, &sendqueue.BotAPI{URL: "http://127.0.0.1:1", Token: token},
-		sendqueue.Options{})
+		sendqueue.Options{Logger: log, Holder: "r1", Poll: 20 * time.Millisecond})
 	b, err := telegram.New(telegram.Options{Token: token, APIURL: "http://127.0.0.1:1",
 		Store: store, Desk: d, Queue: queue, Logger: log})
 	if err != nil {
@@ -372,12 +380,35 @@ func TestUnreachableAPI(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
+	if err := queue.Enqueue(ctx, sendqueue.Message{Key: "unreachable", ChatID: 42,
+		Text: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := queue.Run(ctx); err != nil && ctx.Err() == nil {
+			t.Errorf("queue Run = %v", err)
+		}
+	})
 	if err := b.Run(ctx); err != nil {
 		t.Errorf("Run = %v, want nil when stopped while retrying", err)
 	}
-	if !strings.Contains(logged.String(), "unreachable; retrying") ||
-		!strings.Contains(logged.String(), "<token>") {
-		t.Errorf("log %q, want retries with the token redacted", logged.String())
+	wg.Wait()
+	text := logged.String()
+	if !strings.Contains(text, "unreachable; retrying") || !strings.Contains(text, "<token>") {
+		t.Errorf("log %q, want the bot's retries with the token redacted", text)
+	}
+	if strings.Count(text, "telegram call failed; will retry") < 2 ||
+		!strings.Contains(text, "connection refused") {
+		t.Errorf("log %q, want the send queue's retries, saying why", text)
+	}
+	m, err := store.Outgoing(context.Background(), "unreachable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.State != hub.OutgoingPending || m.Error == "" || strings.Contains(m.Error, token) {
+		t.Errorf("queued message %s with error %q, want pending, its error without the token",
+			m.State, m.Error)
 	}
 	logged.secrets()
 }

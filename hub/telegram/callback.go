@@ -35,6 +35,7 @@ const (
 	cbLang      = "lg" // lg:ru
 	cbStaffOK   = "sc" // sc:booking id
 	cbStaffDecl = "sd" // sd:booking id
+	cbTillDone  = "tt" // tt:booking id, staff cancelled its reservation at the till
 	cbNoop      = "-"  // a label button
 )
 
@@ -76,7 +77,7 @@ func parseCallback(s string) (callback, error) {
 			return callback{}, errBadCallback
 		}
 	case cbDates, cbName, cbSkip, cbConfirm, cbAbort, cbCancel, cbComing, cbLate, cbLang,
-		cbStaffOK, cbStaffDecl:
+		cbStaffOK, cbStaffDecl, cbTillDone:
 		if cb.A == "" {
 			return callback{}, errBadCallback
 		}

@@ -61,6 +61,8 @@ func (b *Bot) dispatch(ctx context.Context, c tele.Context, cb callback) (string
 		return "", false, nil
 	case cbStaffOK, cbStaffDecl:
 		return b.staffCallback(ctx, c, cb)
+	case cbTillDone:
+		return b.tillDone(ctx, c, cb.A)
 	}
 	if c.Chat().Type != tele.ChatPrivate {
 		return b.cat.T(b.langOf(ctx, c), "cb.invalid"), true, nil
@@ -146,8 +148,12 @@ func (b *Bot) bookingCallback(ctx context.Context, c tele.Context, cb callback) 
 	return b.cat.T(lang, "cb.invalid"), true, nil
 }
 
-// pickAlternative books another time for a refused booking, with its
-// details, in the same message.
+// pickAlternative books another time for a refused (declined or expired)
+// booking, with its details, in the same message. The time must be one of
+// the alternatives the hub offers now, the guest's limits hold as for a
+// new booking, and a refused booking gets one alternative at most: its key
+// names the refused booking only, so another press (or forged data with
+// another time) finds the booking the first press made.
 func (b *Bot) pickAlternative(ctx context.Context, old hub.Booking, tb hub.TelegramBooking,
 	lang, arg string) (string, bool, error) {
 	sec, err := strconv.ParseInt(arg, 10, 64)
@@ -157,11 +163,28 @@ func (b *Bot) pickAlternative(ctx context.Context, old hub.Booking, tb hub.Teleg
 	if old.State != hub.BookingDeclined && old.State != hub.BookingExpired {
 		return b.cat.T(lang, "cb.stale"), false, nil
 	}
+	key := "tg-alt-" + old.ID
+	if _, err := b.store.BookingByKey(ctx, old.VenueID, key); err == nil {
+		return b.cat.T(lang, "cb.stale"), false, nil
+	} else if !errors.Is(err, hub.ErrNotFound) {
+		return "", false, fmt.Errorf("find the alternative to %s: %w", old.ID, err)
+	}
 	start := time.Unix(sec, 0).UTC()
+	alts, err := b.desk.Alternatives(ctx, old.ID)
+	if err != nil {
+		return "", false, fmt.Errorf("alternatives to %s: %w", old.ID, err)
+	}
+	if !slices.ContainsFunc(alts, func(a booking.Slot) bool { return a.Start.Equal(start) }) {
+		b.log.Warn("refused an alternative time the hub does not offer", "booking", old.ID,
+			"chat", tb.ChatID)
+		return b.cat.T(lang, "taken"), true, nil
+	}
+	if msg, ok, err := b.guestLimits(ctx, old.GuestID, lang); err != nil || !ok {
+		return msg, true, err
+	}
 	bk, err := b.desk.Hold(ctx, desk.Request{VenueID: old.VenueID, Start: start,
 		Party: old.Party, GuestID: old.GuestID, Name: old.Name, Phone: old.Phone,
-		Comment: old.Comment, Channel: ChannelTelegram,
-		IdempotencyKey: "tg-alt-" + old.ID + "-" + arg})
+		Comment: old.Comment, Channel: ChannelTelegram, IdempotencyKey: key})
 	var taken *desk.TakenError
 	switch {
 	case errors.As(err, &taken):

@@ -102,7 +102,9 @@ func TestLanguageSwitch(t *testing.T) {
 
 // TestRestaurantMovesAndCutoff: the restaurant moves a confirmed booking
 // (on another replica: the sweep tells the guest), and a guest cannot
-// cancel online after the venue's cut-off.
+// cancel online after the venue's cut-off. What the restaurant does comes
+// as a new message (Telegram notifies of those, not of edits) and updates
+// the booking's own message.
 func TestRestaurantMovesAndCutoff(t *testing.T) {
 	e := newEnv(t, envOptions{mode: hub.ModeManual})
 	g := e.guest(1401, "Kira", "en")
@@ -118,13 +120,21 @@ func TestRestaurantMovesAndCutoff(t *testing.T) {
 	_, err = e.store.TransitionBooking(e.ctx, bk.ID, hub.Transition{To: hub.BookingConfirmed,
 		Actor: "rms", At: e.clock.Now(), Start: later, End: later.Add(bk.End.Sub(bk.Start))})
 	e.must("move", err)
-	moved := g.wait("moved your booking")
-	if moved.ID != m.ID || !strings.Contains(moved.Text, "20:00") {
-		t.Errorf("move told in message %d as %q, want %d at 20:00", moved.ID, moved.Text, m.ID)
+	news := e.fake.WaitFor(t, g.chat.ID, func(msg telegramtest.Message) bool {
+		return msg.ID > m.ID && strings.Contains(msg.Text, "moved your booking")
+	})
+	if !strings.Contains(news.Text, "20:00") {
+		t.Errorf("move told in a new message as %q, want 20:00", news.Text)
+	}
+	edited := e.fake.WaitFor(t, g.chat.ID, func(msg telegramtest.Message) bool {
+		return msg.ID == m.ID && strings.Contains(msg.Text, "moved your booking")
+	})
+	if !strings.Contains(edited.Text, "20:00") || !hasData(edited, "c:") {
+		t.Errorf("booking message after the move %q, buttons %v", edited.Text, edited.Buttons)
 	}
 
 	e.clock.Advance(later.Add(-time.Hour).Sub(e.clock.Now()))
-	cb := g.press(moved, "Cancel booking")
+	cb := g.press(edited, "Cancel booking")
 	if a := e.answered(cb); !strings.Contains(a, "too late to cancel") {
 		t.Errorf("late cancel answered %q", a)
 	}
@@ -134,12 +144,31 @@ func TestRestaurantMovesAndCutoff(t *testing.T) {
 		t.Errorf("booking %s after a late cancel, want confirmed", b.State)
 	}
 
-	// The restaurant may still cancel; the guest is told who did.
-	_, err = e.store.TransitionBooking(e.ctx, bk.ID, hub.Transition{To: hub.BookingCancelled,
-		Actor: "rms", At: e.clock.Now(), Reason: "kitchen closed"})
-	e.must("cancel in the RMS", err)
-	if got := g.wait("The restaurant cancelled this booking"); got.ID != m.ID {
-		t.Errorf("cancel told in message %d, want %d", got.ID, m.ID)
+	// The restaurant may still cancel; the guest is told who did, and why.
+	_, err = e.desk.Cancel(e.ctx, bk.ID, "staff:test", "kitchen closed")
+	e.must("cancel on the dashboard", err)
+	cancelled := e.fake.WaitFor(t, g.chat.ID, func(msg telegramtest.Message) bool {
+		return msg.ID > news.ID &&
+			strings.Contains(msg.Text, "The restaurant cancelled this booking")
+	})
+	if !strings.Contains(cancelled.Text, "kitchen closed") {
+		t.Errorf("cancel told as %q, want the restaurant's reason", cancelled.Text)
+	}
+	e.fake.WaitFor(t, g.chat.ID, func(msg telegramtest.Message) bool {
+		return msg.ID == m.ID && strings.Contains(msg.Text, "cancelled this booking") &&
+			strings.Contains(msg.Text, "kitchen closed") && len(msg.Buttons) == 0
+	})
+	// Once each, sweeps notwithstanding.
+	time.Sleep(300 * time.Millisecond) // a quiet period, not a wait for an event
+	n := 0
+	for _, c := range e.fake.Calls("sendMessage") {
+		if text := c.Param("text"); c.Int("chat_id") == g.chat.ID &&
+			(strings.Contains(text, "moved your") || strings.Contains(text, "cancelled this")) {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d new messages of the restaurant's doing, want 2 (moved, cancelled)", n)
 	}
 }
 
@@ -289,30 +318,94 @@ func TestStaffGroupMigrates(t *testing.T) {
 }
 
 // TestTillTaskPostedToStaff: a cancellation the RMS did not take (Poster
-// has no cancel call) reaches the staff chat as a task, once.
+// has no cancel call) reaches the staff as a task, once: a notice on the
+// dashboard and a post naming the RMS's reservation and table, with a
+// button only the staff chat's members may press. Pressing it marks the
+// task done; a forged press does nothing.
 func TestTillTaskPostedToStaff(t *testing.T) {
 	e := newEnv(t, envOptions{mode: hub.ModeManual})
 	staff := telegramtest.User{ID: 1701, FirstName: "Пётр"}
+	outsider := telegramtest.User{ID: 1702, FirstName: "Чужой"}
 	chat := e.staffChat(staff)
 	d := e.tomorrow()
-	bk, err := e.desk.Hold(e.ctx, desk.Request{VenueID: venueID, Party: 2, Channel: "api",
-		Start: time.Date(d.Year, d.Month, d.Day, 13, 0, 0, 0, e.zone), Name: "Poster guest",
-		Phone: "+79001234567"})
-	e.must("hold", err)
+	hold := func(name string, hour int) hub.Booking {
+		bk, err := e.desk.Hold(e.ctx, desk.Request{VenueID: venueID, Party: 2, Channel: "api",
+			Start: time.Date(d.Year, d.Month, d.Day, hour, 0, 0, 0, e.zone), Name: name,
+			Phone: "+79001234567"})
+		e.must("hold", err)
+		return bk
+	}
+	bk, other := hold("Poster guest", 13), hold("Other guest", 15)
+	bk, err := e.store.TransitionBooking(e.ctx, bk.ID, hub.Transition{To: hub.BookingCancelled,
+		Actor: "guest:test", At: e.clock.Now(), ReservationID: "P-4411"})
+	e.must("cancel", err)
+	tables, err := e.store.Tables(e.ctx, venueID)
+	e.must("tables", err)
+	number := ""
+	for _, tb := range tables {
+		if len(bk.TableIDs) > 0 && tb.ID == bk.TableIDs[0] {
+			number = tb.Number
+		}
+	}
 	for range 2 {
 		e.bot.TillTask(e.ctx, bk, "cancel it on the Poster terminal")
 	}
-	e.fake.WaitFor(t, chat.ID, func(m telegramtest.Message) bool {
-		return strings.Contains(m.Text, "отмените бронь "+bk.ID) &&
-			strings.Contains(m.Text, "Poster terminal")
+	post := e.fake.WaitFor(t, chat.ID, func(m telegramtest.Message) bool {
+		return strings.Contains(m.Text, "отмените на кассе резерв P-4411 (стол "+number+")") &&
+			strings.Contains(m.Text, bk.ID) && strings.Contains(m.Text, "Poster terminal")
 	})
+	if number == "" || !hasData(post, "tt:"+bk.ID) {
+		t.Fatalf("till task %q with buttons %v, want table %q and a done button", post.Text,
+			post.Buttons, number)
+	}
 	n := 0
 	for _, m := range e.fake.Messages(chat.ID) {
-		if strings.Contains(m.Text, "отмените бронь") {
+		if strings.Contains(m.Text, "отмените на кассе") {
 			n++
 		}
 	}
 	if n != 1 {
 		t.Errorf("%d till tasks posted, want 1", n)
+	}
+	open := func() []hub.Notice {
+		list, err := e.store.VenueNotices(e.ctx, venueID)
+		e.must("venue notices", err)
+		return list
+	}
+	if list := open(); len(list) != 1 || list[0].Kind != hub.NoticeTillTask ||
+		list[0].BookingID != bk.ID || !strings.Contains(list[0].Comment, "P-4411") {
+		t.Fatalf("notices %+v, want the till task of %s", list, bk.ID)
+	}
+
+	cat, err := telegram.LoadCatalog()
+	e.must("catalogue", err)
+	// Someone outside the staff chat; then a member pressing data the bot
+	// never posted (another booking, which has no till task).
+	if a := e.answered(e.fake.Press(chat, outsider, post.ID, "tt:"+bk.ID)); a !=
+		cat.T("ru", "cb.staff_only") {
+		t.Errorf("an outsider's press answered %q", a)
+	}
+	if a := e.answered(e.fake.PressRaw(chat, staff, post.ID, "tt:"+other.ID)); a !=
+		cat.T("ru", "cb.stale") {
+		t.Errorf("a forged press answered %q", a)
+	}
+	if list := open(); len(list) != 1 {
+		t.Fatalf("notices after refused presses %+v, want the till task still open", list)
+	}
+
+	if a := e.answered(e.fake.Press(chat, staff, post.ID, "tt:"+bk.ID)); !strings.Contains(a,
+		"Пётр") {
+		t.Errorf("the staff's press answered %q", a)
+	}
+	if list := open(); len(list) != 0 {
+		t.Errorf("notices after the task was done %+v, want none", list)
+	}
+	e.fake.WaitFor(t, chat.ID, func(m telegramtest.Message) bool {
+		return m.ID == post.ID && strings.Contains(m.Text, "отменён на кассе") &&
+			strings.Contains(m.Text, "Пётр") && len(m.Buttons) == 0
+	})
+	if a := e.answered(e.fake.PressRaw(chat, staff, post.ID, "tt:"+bk.ID)); a !=
+		cat.T("ru", "cb.stale") {
+		t.Errorf("a second press answered %q", a)
 	}
 }

@@ -125,11 +125,20 @@ func (b *Bot) tell(ctx context.Context, id string) error {
 	if markup == nil {
 		markup = emptyKeyboard
 	}
-	err = b.queue.Enqueue(ctx, sendqueue.Message{
-		Key:    fmt.Sprintf("bk/%s/%s/%d", bk.ID, bk.State, bk.Start.Unix()),
-		ChatID: tb.ChatID, Text: text, Markup: markup, EditKey: tb.MessageKey})
+	key := fmt.Sprintf("bk/%s/%s/%d", bk.ID, bk.State, bk.Start.Unix())
+	err = b.queue.Enqueue(ctx, sendqueue.Message{Key: key, ChatID: tb.ChatID, Text: text,
+		Markup: markup, EditKey: tb.MessageKey})
 	if err != nil {
 		return err
+	}
+	if restaurantNews(tb, bk, actor) {
+		// Telegram notifies of new messages, not of edits: what the
+		// restaurant did the guest did not expect also comes as a message.
+		err = b.queue.Enqueue(ctx, sendqueue.Message{Key: key + "/news", ChatID: tb.ChatID,
+			Text: text})
+		if err != nil {
+			return err
+		}
 	}
 	if err := b.tellStaff(ctx, v, zone, tb.Told, bk, actor); err != nil {
 		return err
@@ -171,6 +180,26 @@ func (b *Bot) lastActor(ctx context.Context, id string) (string, error) {
 	return hist[len(hist)-1].Actor, nil
 }
 
+// restaurantNews reports whether the change is the restaurant's doing and
+// news to the guest: it cancelled the booking, or moved it.
+func restaurantNews(tb hub.TelegramBooking, bk hub.Booking, actor string) bool {
+	switch bk.State {
+	case hub.BookingCancelled:
+		return !strings.HasPrefix(actor, "guest:")
+	case hub.BookingConfirmed:
+		return tb.Told == hub.BookingConfirmed && !bk.Start.Equal(tb.ToldStart)
+	}
+	return false
+}
+
+// staffReason reports whether the booking's reason is words the
+// restaurant's staff gave (on the dashboard, say), to pass on to the
+// guest. The RMS gives none: the reasons of its changes are the hub's own
+// English phrases, as is the lifecycle's "cancelled" when staff gave none.
+func staffReason(bk hub.Booking, actor string) bool {
+	return strings.HasPrefix(actor, "staff:") && bk.Reason != "" && bk.Reason != "cancelled"
+}
+
 // stateView is the text and buttons of a booking's message in state bk.
 func (b *Bot) stateView(ctx context.Context, tb hub.TelegramBooking, v hub.Venue,
 	zone *time.Location, bk hub.Booking, actor string) (string, [][]button, error) {
@@ -188,14 +217,16 @@ func (b *Bot) stateView(ctx context.Context, tb hub.TelegramBooking, v hub.Venue
 		if tb.Told == hub.BookingConfirmed && !bk.Start.Equal(tb.ToldStart) {
 			state = b.cat.T(lang, "state.moved", "when", b.cat.When(lang, bk.Start.In(zone)))
 		}
-	case hub.BookingDeclined:
+	case hub.BookingDeclined, hub.BookingExpired:
+		// Refused, or not answered in time: either way the guest may pick
+		// another time (pickAlternative).
 		alts, err := b.desk.Alternatives(ctx, bk.ID)
 		if err != nil {
 			return "", nil, fmt.Errorf("alternatives to %s: %w", bk.ID, err)
 		}
-		state = b.cat.T(lang, "state.declined")
+		state = b.cat.T(lang, "state."+string(bk.State))
 		if len(alts) > 0 {
-			state = b.cat.T(lang, "state.declined.alternatives")
+			state = b.cat.T(lang, "state."+string(bk.State)+".alternatives")
 		}
 		var buttons []button
 		for _, a := range alts {
@@ -211,6 +242,9 @@ func (b *Bot) stateView(ctx context.Context, tb hub.TelegramBooking, v hub.Venue
 	default:
 		state = b.cat.T(lang, "state."+string(bk.State))
 	}
+	if restaurantNews(tb, bk, actor) && staffReason(bk, actor) {
+		state += "\n" + b.cat.T(lang, "state.reason", "reason", bk.Reason)
+	}
 	return line + "\n\n" + state, rows, nil
 }
 
@@ -221,36 +255,6 @@ func (b *Bot) staffChat(ctx context.Context, venueID string) (int64, error) {
 		return 0, nil
 	}
 	return chat, err
-}
-
-// TillTask posts to the venue's staff chat a task the agent could not do:
-// cancel, at the till, the reservation of a cancelled booking (the desk's
-// OnTillTask). The post's key makes it go out once.
-func (b *Bot) TillTask(ctx context.Context, bk hub.Booking, reason string) {
-	if err := b.tillTask(ctx, bk, reason); err != nil {
-		b.log.Warn("post a till task to the staff chat", "booking", bk.ID, "err", err)
-	}
-}
-
-func (b *Bot) tillTask(ctx context.Context, bk hub.Booking, reason string) error {
-	chat, err := b.staffChat(ctx, bk.VenueID)
-	if err != nil || chat == 0 {
-		return err
-	}
-	v, err := b.store.Venue(ctx, bk.VenueID)
-	if err != nil {
-		return err
-	}
-	zone, err := time.LoadLocation(v.TimeZone)
-	if err != nil {
-		zone = time.UTC
-	}
-	lang := b.opts.StaffLang
-	text := b.cat.T(lang, "staff.till_cancel", "id", bk.ID,
-		"when", b.cat.When(lang, bk.Start.In(zone)), "party", bk.Party, "name", bk.Name,
-		"reason", reason)
-	return b.queue.Enqueue(ctx, sendqueue.Message{Key: "st/" + bk.ID + "/till-cancel",
-		ChatID: chat, Text: text})
 }
 
 // tellStaff keeps the staff chat's post of a booking up to date, and posts
@@ -302,8 +306,14 @@ func (b *Bot) tellStaff(ctx context.Context, v hub.Venue, zone *time.Location,
 			"name", bk.Name)
 	case (bk.State == hub.BookingDeclined || bk.State == hub.BookingExpired) &&
 		from == hub.BookingRequested && !strings.HasPrefix(actor, "staff:"):
+		// The reason is the RMS's words (or the hub's, for a request that
+		// ran out of time); the state's name is all there is without one.
+		reason := bk.Reason
+		if reason == "" {
+			reason = b.cat.T(lang, "st."+string(bk.State))
+		}
 		alert = b.cat.T(lang, "staff.rms_failed", "id", bk.ID, "when", when, "party", bk.Party,
-			"name", bk.Name, "phone", bk.Phone, "reason", b.cat.T(lang, "st."+string(bk.State)))
+			"name", bk.Name, "phone", bk.Phone, "reason", reason)
 	default:
 		return nil
 	}

@@ -26,7 +26,10 @@ func TestNoticesOnVenuePage(t *testing.T) {
 		CreatedAt: now.Add(time.Second)}
 	other := hub.Notice{ID: "late/bkg_b", VenueID: "ven_b", Kind: hub.NoticeLate,
 		BookingID: "bkg_b", GuestName: "Ольга", Party: 2, Wanted: start, CreatedAt: now}
-	for _, n := range []hub.Notice{late, large, other} {
+	till := hub.Notice{ID: "till/bkg_2", VenueID: "ven_a", Kind: hub.NoticeTillTask,
+		BookingID: "bkg_2", GuestName: "Пётр", Party: 2, Wanted: start,
+		Comment: "reservation P-4411, table 5: no cancel call", CreatedAt: now.Add(2 * time.Second)}
+	for _, n := range []hub.Notice{late, large, other, till} {
 		mustDo(t, h.store.PutNotice(ctx, n))
 	}
 	staff, staffB := h.signIn("staff@a.ru"), h.signIn("staff@b.ru")
@@ -35,6 +38,8 @@ func TestNoticesOnVenuePage(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, `data-notice="late/bkg_1"`) ||
 		!strings.Contains(body, "Running late: Анна, 3 guests, booked for 11.07 19:30") ||
 		!strings.Contains(body, "Large party request: Глеб, 12 guests") ||
+		!strings.Contains(body, "Cancel at the till: booking bkg_2, Пётр, 2 guests, 11.07 19:30; "+
+			"reservation P-4411, table 5: no cancel call") ||
 		!strings.Contains(body, `Call <a href="tel:&#43;79161234567">&#43;79161234567</a>. «у окна»`) ||
 		strings.Contains(body, "Ольга") {
 		t.Fatalf("venue page: %d, want A's two notices and not B's:\n%s", code, body)
@@ -63,8 +68,8 @@ func TestNoticesOnVenuePage(t *testing.T) {
 	if code := done(staff, "ven_a", other.ID, staff.form()); code != http.StatusNotFound {
 		t.Errorf("done of B's notice through venue A = %d, want 404", code)
 	}
-	if got, _ := h.store.VenueNotices(ctx, "ven_a"); len(got) != 2 {
-		t.Fatalf("A's notices after refused presses = %+v, want both open", got)
+	if got, _ := h.store.VenueNotices(ctx, "ven_a"); len(got) != 3 {
+		t.Fatalf("A's notices after refused presses = %+v, want all three open", got)
 	}
 	if got, _ := h.store.VenueNotices(ctx, "ven_b"); len(got) != 1 {
 		t.Fatalf("B's notices after A's staff tried = %+v, want it open", got)
@@ -79,8 +84,10 @@ func TestNoticesOnVenuePage(t *testing.T) {
 		t.Errorf("venue page after done still shows the late guest, or lost the other "+
 			"notice:\n%s", body)
 	}
-	if code := done(staff, "ven_a", large.ID, staff.form()); code != http.StatusSeeOther {
-		t.Errorf("done of the second notice = %d, want 303", code)
+	for _, id := range []string{large.ID, till.ID} {
+		if code := done(staff, "ven_a", id, staff.form()); code != http.StatusSeeOther {
+			t.Errorf("done of notice %s = %d, want 303", id, code)
+		}
 	}
 	if _, body = staff.get("/venues/ven_a"); strings.Contains(body, `id="notices"`) {
 		t.Errorf("the notices section stays with every notice done:\n%s", body)

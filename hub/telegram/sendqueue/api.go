@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -95,15 +96,30 @@ type request struct {
 	ReplyMarkup json.RawMessage `json:"reply_markup,omitempty"`
 }
 
+// scrub keeps the bot's token out of err, which is logged and stored with
+// the message: the request URL has the token in it, and net/http's errors
+// quote the URL (*url.Error). The URL is dropped; should the token still
+// show (a redirect's URL, say), it is masked.
+func (b *BotAPI) scrub(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	if b.Token != "" && strings.Contains(err.Error(), b.Token) {
+		return errors.New(strings.ReplaceAll(err.Error(), b.Token, "<token>"))
+	}
+	return err
+}
+
 func (b *BotAPI) call(ctx context.Context, method string, req request, result any) error {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return fmt.Errorf("%s: encode request: %w", method, err)
 	}
-	url := strings.TrimSuffix(b.URL, "/") + "/bot" + b.Token + "/" + method
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	endpoint := strings.TrimSuffix(b.URL, "/") + "/bot" + b.Token + "/" + method
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("%s: %w: %w", method, ErrNotSent, err)
+		return fmt.Errorf("%s: %w: %w", method, ErrNotSent, b.scrub(err))
 	}
 	hr.Header.Set("Content-Type", "application/json")
 	client := b.Client
@@ -115,10 +131,9 @@ func (b *BotAPI) call(ctx context.Context, method string, req request, result an
 	if err != nil {
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {
-			return fmt.Errorf("%s: %w: %w", method, ErrNotSent, err)
+			return fmt.Errorf("%s: %w: %w", method, ErrNotSent, b.scrub(err))
 		}
-		// The token is in the URL: keep it out of the error.
-		return fmt.Errorf("%s: %w", method, errors.Unwrap(err))
+		return fmt.Errorf("%s: %w", method, b.scrub(err))
 	}
 	defer resp.Body.Close()
 

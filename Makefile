@@ -11,7 +11,7 @@ export GOFLAGS := $(GOFLAGS) -buildvcs=false
 # SUDO is empty when running as root.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: build test test-short bench bench-peers demo vet clean
+.PHONY: build test test-short bench bench-peers demo vet clean fuzz
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./agent/cmd/stolik-agent ./hub/cmd/stolik-hub ./hub/cmd/stolik-demo
@@ -54,6 +54,18 @@ bench-peers:
 # DEMO_ARGS adds to the demo, e.g. DEMO_ARGS=--more=all for venues on the
 # Poster, Quick Resto and file exchange fakes too.
 DEMO_ARGS ?=
+# make fuzz runs every fuzz target (the decoders of RMS answers, export
+# files, webhooks and frames) for FUZZTIME each, one at a time; make test
+# runs only their seed corpora. New crashers land in testdata/fuzz/.
+FUZZTIME ?= 10s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
 demo: build
 	$(BIN)/stolik-demo --bin $(BIN) $(DEMO_ARGS)
 

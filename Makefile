@@ -35,11 +35,14 @@ test-short: vet
 # it compares with are installed first where this machine allows; one that
 # cannot be installed or started is reported missing.
 CENTRIFUGO_VERSION := v6.9.1
+NATS_VERSION       := v2.12.15
 bench: bench-peers
 	$(GO) run ./hub/cmd/stolik-bench --out $(BIN)/bench --bench '$(BENCH)' --pkg '$(BENCHPKG)'
 
-# NATS and Mosquitto from Debian's packages; Centrifugo built from the
-# module proxy at a pinned version into $(BIN)/peers.
+# Mosquitto (and a fallback nats-server) from Debian's packages; NATS and
+# Centrifugo built from the module proxy at pinned versions into
+# $(BIN)/peers: Debian's nats-server (2.9) lacks sync_interval, which the
+# durable NATS figure needs.
 bench-peers:
 	@mkdir -p $(BIN)/peers
 	-@command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || \
@@ -48,6 +51,8 @@ bench-peers:
 	-@command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || \
 		{ command -v apt-get >/dev/null && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
 		apt-get -qq install -y --no-install-recommends mosquitto >/dev/null; }
+	-@[ -x $(BIN)/peers/nats-server ] || { echo "building nats-server $(NATS_VERSION) (a minute or two, once)"; \
+		GOBIN=$(CURDIR)/$(BIN)/peers $(GO) install github.com/nats-io/nats-server/v2@$(NATS_VERSION); }
 	-@[ -x $(BIN)/peers/centrifugo ] || { echo "building centrifugo $(CENTRIFUGO_VERSION) (a few minutes, once)"; \
 		GOBIN=$(CURDIR)/$(BIN)/peers $(GO) install github.com/centrifugal/centrifugo/v6@$(CENTRIFUGO_VERSION); }
 

@@ -16,7 +16,7 @@ cpu: AMD EPYC
 BenchmarkDelivery
     peers_bench_test.go:92: stolik: 20000 changes in 1.245s
     peers_bench_test.go:59: PEER MISSING: nats: nats-server not found (set STOLIK_NATS_SERVER)
-BenchmarkDelivery-2   	       1	6080263101 ns/op	     12292 mosquitto_changes/s	         1.307 ratio_mosquitto	     16068 stolik_changes/s
+BenchmarkDelivery-2   	       1	6080263101 ns/op	     12292 mosquitto_changes/s	         1.307 ratio_mosquitto	     6427 mosquitto_durable_changes/s	         2.5 ratio_mosquitto_durable	     16068 stolik_changes/s
 BenchmarkAgentIdle-2   	       1	30000000000 ns/op	        41.5 rss_MB	         0.2 cpu_%
 --- SKIP: BenchmarkBookingAPI/postgres
     api_bench_test.go:40: no PostgreSQL here
@@ -48,8 +48,10 @@ func TestParseAndReport(t *testing.T) {
 
 	tbl := table(res)
 	for _, want := range []string{
-		"| BenchmarkDelivery | 16,068 stolik_changes/s | beside the peers",
-		"1.31× Mosquitto, persistence, QoS 1; missing: nats: nats-server not found",
+		"| BenchmarkDelivery | 16,068 stolik_changes/s | no target set (context figure): beside the peers",
+		"1.31× Mosquitto, QoS 1 to a persistent subscriber, default autosave; " +
+			"2.50× Mosquitto, QoS 1 to a persistent subscriber, autosave on every change (durable); " +
+			"missing: nats: nats-server not found",
 		"| BenchmarkAgentIdle | 41.50 rss_MB | <= 30 MB RSS; <= 0.5% of one core | **missed** |",
 		"| BenchmarkAvailability | 120 us/query | < 1 ms per query (100 tables, 300 reservations) | met |",
 		"| BenchmarkBookingAPI/postgres | — | 0 overlaps (32 clients) | skipped: no PostgreSQL here |",

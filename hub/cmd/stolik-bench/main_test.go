@@ -95,3 +95,53 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+// crossSample has ratios taken to another benchmark of the same run.
+const crossSample = `pkg: github.com/stolik/stolik/shared/wire
+BenchmarkEncodeBatch/encoding-json-2   	       1	   400000 ns/op
+BenchmarkEncodeBatch/append-2          	       1	   100000 ns/op
+pkg: github.com/stolik/stolik/agent/uplink
+BenchmarkThroughput/window=1/rtt=5ms-2 	       1	   1 ns/op	    10000 events/s
+BenchmarkThroughput/window=4/rtt=5ms-2 	       1	   1 ns/op	    35000 events/s
+pkg: github.com/stolik/stolik/hub/telegram/sendqueue
+BenchmarkSendQueueBurst/unpaced/bolt-2 	       1	   1 ns/op	      500 msgs/s
+--- SKIP: BenchmarkSendQueueBurst/unpaced/postgres
+    bench_test.go:40: no PostgreSQL here
+pkg: github.com/stolik/stolik/hub/bolt
+BenchmarkCreateBooking/mirror=3000-2   	       1	   1 ns/op	     2000 attempts/s
+pkg: github.com/stolik/stolik/agent/iiko
+BenchmarkChangeToSnapshot-2            	       1	  3000000 ns/op
+pkg: github.com/stolik/stolik/agent/sim
+BenchmarkSnapshot-2                    	       1	  3000000 ns/op	  3000000 ns/snapshot
+`
+
+func TestCrossBenchmarkRatios(t *testing.T) {
+	res := parse(strings.NewReader(crossSample), nil)
+	tbl := table(res)
+	for _, want := range []string{
+		"| BenchmarkEncodeBatch/append | 100,000 ns/op | no target set (context figure) | — | " +
+			"0.25× the time of encoding/json on the same batch |",
+		"| agent/uplink BenchmarkThroughput/window=4/rtt=5ms | 35,000 events/s | no target set (context figure) | — | " +
+			"3.50× a window of 1 at the same round trip |",
+		// Skipped: no ratio, and no complaint about it.
+		"| BenchmarkSendQueueBurst/unpaced/postgres | — | no target set (context figure) | " +
+			"skipped: no PostgreSQL here | — (no baseline for this one) |",
+		// The baseline did not run in this run.
+		"| BenchmarkCreateBooking/mirror=3000 | 2,000 attempts/s | no target set (context figure) | — | " +
+			"no ratio: BenchmarkCreateBooking/mirror=0:attempts/s was not measured |",
+		"| agent/iiko BenchmarkChangeToSnapshot | 3,000,000 ns/op | < 200 ms a change",
+		"| met |",
+		"| agent/sim BenchmarkSnapshot | 3,000,000 ns/snapshot | no target set (context figure) |",
+	} {
+		if !strings.Contains(tbl, want) {
+			t.Errorf("table lacks %q:\n%s", want, tbl)
+		}
+	}
+	// A ratio to another benchmark prefers the one in the same package.
+	res.Benches = append(res.Benches, &result{Pkg: "elsewhere", Name: "BenchmarkEncodeBatch/encoding-json",
+		Metrics: map[string]float64{"ns/op": 1}})
+	if v, ok := res.metric(res.find("", "BenchmarkEncodeBatch/append"),
+		"BenchmarkEncodeBatch/encoding-json:ns/op"); !ok || v != 400000 {
+		t.Errorf("metric = %v, %v; want 400000 from the same package", v, ok)
+	}
+}

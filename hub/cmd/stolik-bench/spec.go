@@ -18,10 +18,15 @@ type spec struct {
 }
 
 // ratio is a ratio metric a benchmark reports, or one computed here as
-// Metric over Over when Metric is not itself a ratio.
+// Metric over Over when Metric is not itself a ratio. Over is a metric of
+// the same benchmark ("poll_ms"), or of another benchmark of the same run
+// as "BenchmarkName/sub:metric" (looked up in the same package first).
 type ratio struct {
 	Metric, Over, Baseline string
 }
+
+// noTarget is the target of a benchmark measured for context only.
+const noTarget = "no target set (context figure)"
 
 // chart draws bars of several metrics of one benchmark in one unit.
 type chart struct {
@@ -135,14 +140,40 @@ var specs = map[string]spec{
 		},
 	},
 	"BenchmarkThroughput/window=1/rtt=0":   throughput,
-	"BenchmarkThroughput/window=4/rtt=0":   throughput,
+	"BenchmarkThroughput/window=4/rtt=0":   windowed("BenchmarkThroughput/window=1/rtt=0"),
 	"BenchmarkThroughput/window=1/rtt=5ms": throughput,
-	"BenchmarkThroughput/window=4/rtt=5ms": throughput,
+	"BenchmarkThroughput/window=4/rtt=5ms": windowed("BenchmarkThroughput/window=1/rtt=5ms"),
 	"BenchmarkApplyBatch/insert":           throughput,
 	"BenchmarkApplyBatch/update":           throughput,
-	"BenchmarkIngest/update-same-time":     {Figure: "events/s"},
-	"BenchmarkChangeToMirror/iiko":         changeToMirror,
-	"BenchmarkChangeToMirror/rkeeper":      changeToMirror,
+	"BenchmarkIngest/update-same-time":     throughput,
+	// The connectors' poll: a change at the RMS until a snapshot shows it,
+	// within the 200 ms the change-to-mirror target leaves beyond the poll
+	// interval.
+	"BenchmarkChangeToSnapshot": {
+		Figure: "ns/op",
+		Target: "< 200 ms a change (the change-to-mirror budget beyond the poll interval)",
+		Met:    func(m map[string]float64) bool { v, ok := m["ns/op"]; return ok && v < 200e6 },
+	},
+	"BenchmarkCreateBooking/mirror=0": {Figure: "attempts/s", Target: noTarget},
+	"BenchmarkCreateBooking/mirror=300": {Figure: "attempts/s", Target: noTarget,
+		Ratios: []ratio{{Metric: "attempts/s", Over: "BenchmarkCreateBooking/mirror=0:attempts/s",
+			Baseline: "an empty mirror"}}},
+	"BenchmarkCreateBooking/mirror=3000": {Figure: "attempts/s", Target: noTarget,
+		Ratios: []ratio{{Metric: "attempts/s", Over: "BenchmarkCreateBooking/mirror=0:attempts/s",
+			Baseline: "an empty mirror"}}},
+	"BenchmarkScrapeReadingStore":        {Figure: "ns/op", Target: noTarget},
+	"BenchmarkEncodeBatch/encoding-json": {Figure: "ns/op", Target: noTarget},
+	"BenchmarkEncodeBatch/append": {Figure: "ns/op", Target: noTarget,
+		Ratios: []ratio{{Metric: "ns/op", Over: "BenchmarkEncodeBatch/encoding-json:ns/op",
+			Baseline: "the time of encoding/json on the same batch"}}},
+	"agent/sim BenchmarkAdvance":           {Figure: "ns/change", Target: noTarget},
+	"agent/sim BenchmarkSnapshot":          {Figure: "ns/snapshot", Target: noTarget},
+	"BenchmarkSendQueueBurst/unpaced/bolt": {Figure: "msgs/s", Target: noTarget},
+	"BenchmarkSendQueueBurst/unpaced/postgres": {Figure: "msgs/s", Target: noTarget,
+		Ratios: []ratio{{Metric: "msgs/s", Over: "BenchmarkSendQueueBurst/unpaced/bolt:msgs/s",
+			Baseline: "the same queue on bolt"}}},
+	"BenchmarkChangeToMirror/iiko":    changeToMirror,
+	"BenchmarkChangeToMirror/rkeeper": changeToMirror,
 	"BenchmarkFleetPage": {
 		Figure: "ms/page",
 		Target: "< 200 ms a page with 1,000 agents",
@@ -167,7 +198,14 @@ var changeToMirror = spec{
 }
 
 // throughput names events/s as the figure of a benchmark without a target.
-var throughput = spec{Figure: "events/s"}
+var throughput = spec{Figure: "events/s", Target: noTarget}
+
+// windowed is a Throughput case with a window of 4, beside window=1 at the
+// same round trip.
+func windowed(one string) spec {
+	return spec{Figure: "events/s", Target: noTarget, Ratios: []ratio{{Metric: "events/s",
+		Over: one + ":events/s", Baseline: "a window of 1 at the same round trip"}}}
+}
 
 var ingest = spec{
 	Figure: "events/s",

@@ -39,12 +39,19 @@ NATS_VERSION       := v2.12.15
 bench: bench-peers
 	$(GO) run ./hub/cmd/stolik-bench --out $(BIN)/bench --bench '$(BENCH)' --pkg '$(BENCHPKG)'
 
-# Mosquitto (and a fallback nats-server) from Debian's packages; NATS and
+# PostgreSQL (server and contrib, for btree_gist) as .ci/run installs it,
+# else the PostgreSQL benchmarks and the exclusion-constraint comparison
+# skip. Mosquitto (and a fallback nats-server) from Debian's packages; NATS and
 # Centrifugo built from the module proxy at pinned versions into
 # $(BIN)/peers: Debian's nats-server (2.9) lacks sync_interval, which the
 # durable NATS figure needs.
 bench-peers:
 	@mkdir -p $(BIN)/peers
+	-@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ command -v apt-get >/dev/null && echo "installing postgresql (its benchmarks need it)" && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -qq update >/dev/null && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends \
+		postgresql postgresql-contrib >/dev/null; }
 	-@command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || \
 		{ command -v apt-get >/dev/null && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
 		apt-get -qq install -y --no-install-recommends nats-server mosquitto >/dev/null; }

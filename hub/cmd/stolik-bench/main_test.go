@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const sample = `goos: linux
@@ -73,6 +74,9 @@ func TestReportFromSavedOutput(t *testing.T) {
 	err := run(context.Background(), []string{"--from", in, "--out", dir}, &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "1 benchmark packages failed") {
 		t.Errorf("run = %v, want the failed package reported", err)
+	}
+	if !strings.Contains(out.String(), "total time: ") {
+		t.Errorf("output lacks the total time:\n%s", out.String())
 	}
 	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	if err != nil {
@@ -143,5 +147,15 @@ func TestCrossBenchmarkRatios(t *testing.T) {
 	if v, ok := res.metric(res.find("", "BenchmarkEncodeBatch/append"),
 		"BenchmarkEncodeBatch/encoding-json:ns/op"); !ok || v != 400000 {
 		t.Errorf("metric = %v, %v; want 400000 from the same package", v, ok)
+	}
+}
+
+func TestElapsedNote(t *testing.T) {
+	if got := elapsedNote(14*time.Minute + 400*time.Millisecond); got != "total time: 14m0s\n" {
+		t.Errorf("14 min: %q", got)
+	}
+	got := elapsedNote(16 * time.Minute)
+	if !strings.HasPrefix(got, "total time: 16m0s\nwarning: the run took longer than 15m0s") {
+		t.Errorf("16 min: %q", got)
 	}
 }

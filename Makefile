@@ -35,19 +35,31 @@ test-short: vet
 # it compares with are installed first where this machine allows; one that
 # cannot be installed or started is reported missing.
 CENTRIFUGO_VERSION := v6.9.1
+NATS_VERSION       := v2.12.15
 bench: bench-peers
 	$(GO) run ./hub/cmd/stolik-bench --out $(BIN)/bench --bench '$(BENCH)' --pkg '$(BENCHPKG)'
 
-# NATS and Mosquitto from Debian's packages; Centrifugo built from the
-# module proxy at a pinned version into $(BIN)/peers.
+# PostgreSQL (server and contrib, for btree_gist) as .ci/run installs it,
+# else the PostgreSQL benchmarks and the exclusion-constraint comparison
+# skip. Mosquitto (and a fallback nats-server) from Debian's packages; NATS and
+# Centrifugo built from the module proxy at pinned versions into
+# $(BIN)/peers: Debian's nats-server (2.9) lacks sync_interval, which the
+# durable NATS figure needs.
 bench-peers:
 	@mkdir -p $(BIN)/peers
+	-@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ command -v apt-get >/dev/null && echo "installing postgresql (its benchmarks need it)" && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -qq update >/dev/null && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends \
+		postgresql postgresql-contrib >/dev/null; }
 	-@command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || \
 		{ command -v apt-get >/dev/null && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
 		apt-get -qq install -y --no-install-recommends nats-server mosquitto >/dev/null; }
 	-@command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || \
 		{ command -v apt-get >/dev/null && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
 		apt-get -qq install -y --no-install-recommends mosquitto >/dev/null; }
+	-@[ -x $(BIN)/peers/nats-server ] || { echo "building nats-server $(NATS_VERSION) (a minute or two, once)"; \
+		GOBIN=$(CURDIR)/$(BIN)/peers $(GO) install github.com/nats-io/nats-server/v2@$(NATS_VERSION); }
 	-@[ -x $(BIN)/peers/centrifugo ] || { echo "building centrifugo $(CENTRIFUGO_VERSION) (a few minutes, once)"; \
 		GOBIN=$(CURDIR)/$(BIN)/peers $(GO) install github.com/centrifugal/centrifugo/v6@$(CENTRIFUGO_VERSION); }
 

@@ -72,37 +72,59 @@ func smallChange(i int) []byte {
 
 // BenchmarkDelivery measures durable edge-to-cloud delivery of small
 // changes with acknowledgement, for Stolik and the peers a user would pick
-// instead, on this machine in the same run:
+// instead, on this machine in the same run. Each figure is changes per
+// second from the first send until the far side holds the last one:
 //
 //   - stolik: a producer appends the changes to the agent's outbox (bbolt,
 //     fsynced group commits) in batches of 100, as the poller does, while
 //     the uplink streams them to a gateway applying them to the hub's
 //     embedded store (fsynced) and acking; done when the hub has applied
-//     the last one.
-//   - nats: NATS JetStream (nats-server from Debian) on a stream with file
-//     storage; each publish waits for its acknowledgement.
-//   - mosquitto: Mosquitto (from Debian) with persistence; each QoS 1
-//     publish waits for its PUBACK.
+//     the last one. Every acknowledged change is on disk at both ends.
+//   - nats: NATS JetStream on a stream with file storage; each publish
+//     waits for its acknowledgement, and the stream must hold them all.
+//     Default settings (nats_changes/s) fsync only every sync_interval
+//     (2 minutes): an acknowledged message can be lost to a power cut.
+//     With sync_interval: always (nats_durable_changes/s) the server
+//     fsyncs each write before acknowledging; it needs nats-server 2.10
+//     or later (make bench-peers builds one), else that figure is missing.
+//   - mosquitto: Mosquitto with persistence; a subscriber with a
+//     persistent session (clean session off) takes every message at QoS 1,
+//     and done is when it has received and acked the last one. Each
+//     publish waits for its PUBACK. Default settings (mosquitto_changes/s)
+//     save the database to disk every 30 minutes. Mosquitto has no
+//     per-message log; the most durable it offers (mosquitto_durable_changes/s)
+//     is autosave_on_changes with autosave_interval 1, which rewrites its
+//     whole database after every change it counts (subscriptions, retained
+//     and queued messages); autosave_interval 0 would turn autosaving off.
 //
-// It reports each one's changes/s and Stolik's ratio to each peer.
-// STOLIK_BENCH_DELIVERY sets the number of changes (default 1,000,000).
+// It reports each one's changes/s and Stolik's ratio to each (ratio_nats,
+// ratio_nats_durable, ratio_mosquitto, ratio_mosquitto_durable).
+// STOLIK_BENCH_DELIVERY sets the number of changes (default 1,000,000);
+// STOLIK_BENCH_DELIVERY_DURABLE the number for the peers' durable settings,
+// which fsync or rewrite per message (default 20,000).
 func BenchmarkDelivery(b *testing.B) {
 	n := envInt("STOLIK_BENCH_DELIVERY", 1_000_000)
+	nDurable := envInt("STOLIK_BENCH_DELIVERY_DURABLE", 20_000)
 	for i := 0; i < b.N; i++ {
 		ours := deliverStolik(b, n)
 		b.ReportMetric(ours, "stolik_changes/s")
-		if rate, err := deliverNATS(b, n); err != nil {
-			missing(b, "nats", err)
-		} else {
-			b.ReportMetric(rate, "nats_changes/s")
-			b.ReportMetric(ours/rate, "ratio_nats")
+		peer := func(name, metric, ratio string, deliver func() (float64, error)) {
+			rate, err := deliver()
+			if err != nil {
+				missing(b, name, err)
+				return
+			}
+			b.ReportMetric(rate, metric)
+			b.ReportMetric(ours/rate, ratio)
 		}
-		if rate, err := deliverMosquitto(b, n); err != nil {
-			missing(b, "mosquitto", err)
-		} else {
-			b.ReportMetric(rate, "mosquitto_changes/s")
-			b.ReportMetric(ours/rate, "ratio_mosquitto")
-		}
+		peer("nats", "nats_changes/s", "ratio_nats",
+			func() (float64, error) { return deliverNATS(b, n, false) })
+		peer("nats durable", "nats_durable_changes/s", "ratio_nats_durable",
+			func() (float64, error) { return deliverNATS(b, nDurable, true) })
+		peer("mosquitto", "mosquitto_changes/s", "ratio_mosquitto",
+			func() (float64, error) { return deliverMosquitto(b, n, false) })
+		peer("mosquitto durable", "mosquitto_durable_changes/s", "ratio_mosquitto_durable",
+			func() (float64, error) { return deliverMosquitto(b, nDurable, true) })
 	}
 }
 
@@ -188,7 +210,9 @@ func startPeer(b *testing.B, name, bin string, args ...string) {
 	b.Cleanup(p.stop)
 }
 
-func deliverNATS(b *testing.B, n int) (float64, error) {
+// deliverNATS publishes n changes to a JetStream file stream; durable
+// sets sync_interval: always.
+func deliverNATS(b *testing.B, n int, durable bool) (float64, error) {
 	b.Helper()
 	bin, err := peerBinary("nats-server", "STOLIK_NATS_SERVER")
 	if err != nil {
@@ -196,7 +220,28 @@ func deliverNATS(b *testing.B, n int) (float64, error) {
 	}
 	addr := freeAddr(b)
 	host, port, _ := strings.Cut(addr, ":")
-	startPeer(b, "nats", bin, "-js", "-sd", b.TempDir(), "-a", host, "-p", port)
+	dir := b.TempDir()
+	sync := ""
+	if durable {
+		sync = "  sync_interval: always\n"
+	}
+	conf := filepath.Join(dir, "nats.conf")
+	body := fmt.Sprintf("host: %q\nport: %s\njetstream {\n  store_dir: %q\n%s}\n",
+		host, port, filepath.Join(dir, "js"), sync)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		return 0, err
+	}
+	if out, err := exec.Command(bin, "-c", conf, "-t").CombinedOutput(); err != nil {
+		msg := strings.TrimSpace(string(out))
+		if strings.Contains(msg, "sync_interval") {
+			v, _ := exec.Command(bin, "--version").Output()
+			return 0, fmt.Errorf("%s has no sync_interval setting (2.10 or later has; "+
+				"make bench-peers builds one into bin/peers, or set STOLIK_NATS_SERVER)",
+				strings.TrimSpace(string(v)))
+		}
+		return 0, fmt.Errorf("nats-server refused its config: %s", msg)
+	}
+	startPeer(b, "nats", bin, "-c", conf)
 
 	var nc *nats.Conn
 	waitFor(b, 20*time.Second, "nats-server to accept connections", func() bool {
@@ -228,11 +273,14 @@ func deliverNATS(b *testing.B, n int) (float64, error) {
 	if got := info.CachedInfo().State.Msgs; got != uint64(n) {
 		return 0, fmt.Errorf("the stream holds %d messages, want %d", got, n)
 	}
-	b.Logf("nats: %d changes in %v", n, elapsed.Round(time.Millisecond))
+	b.Logf("nats (durable %v): %d changes in %v", durable, n, elapsed.Round(time.Millisecond))
 	return float64(n) / elapsed.Seconds(), nil
 }
 
-func deliverMosquitto(b *testing.B, n int) (float64, error) {
+// deliverMosquitto publishes n changes at QoS 1 to a subscriber with a
+// persistent session and returns the rate at which it received them;
+// durable makes the broker save its database after every change.
+func deliverMosquitto(b *testing.B, n int, durable bool) (float64, error) {
 	b.Helper()
 	bin, err := peerBinary("mosquitto", "STOLIK_MOSQUITTO")
 	if err != nil {
@@ -244,23 +292,54 @@ func deliverMosquitto(b *testing.B, n int) (float64, error) {
 	conf := filepath.Join(dir, "mosquitto.conf")
 	body := fmt.Sprintf("listener %s %s\nallow_anonymous true\npersistence true\n"+
 		"persistence_location %s/\nmax_queued_messages 0\n", port, host, dir)
+	if durable {
+		body += "autosave_on_changes true\nautosave_interval 1\n"
+	}
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		return 0, err
 	}
 	startPeer(b, "mosquitto", bin, "-c", conf)
 
-	opts := mqtt.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("stolik-bench").
-		SetCleanSession(false).SetAutoReconnect(false)
-	c := mqtt.NewClient(opts)
-	waitFor(b, 20*time.Second, "mosquitto to accept connections", func() bool {
-		tok := c.Connect()
-		return tok.WaitTimeout(2*time.Second) && tok.Error() == nil
+	connect := func(id string) (mqtt.Client, error) {
+		c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker("tcp://" + addr).
+			SetClientID(id).SetCleanSession(false).SetAutoReconnect(false))
+		var err error
+		waitFor(b, 20*time.Second, "mosquitto to accept connections", func() bool {
+			tok := c.Connect()
+			if !tok.WaitTimeout(2 * time.Second) {
+				err = errors.New("no CONNACK in 2 s")
+				return false
+			}
+			err = tok.Error()
+			return err == nil
+		})
+		return c, err
+	}
+	sub, err := connect("stolik-bench-sub")
+	if err != nil {
+		return 0, err
+	}
+	defer sub.Disconnect(250)
+	var received atomic.Int64
+	all := make(chan struct{})
+	tok := sub.Subscribe("changes/#", 1, func(mqtt.Client, mqtt.Message) {
+		if received.Add(1) == int64(n) {
+			close(all)
+		}
 	})
-	defer c.Disconnect(250)
+	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		return 0, fmt.Errorf("subscribe: %v", tok.Error())
+	}
+	pub, err := connect("stolik-bench-pub")
+	if err != nil {
+		return 0, err
+	}
+	defer pub.Disconnect(250)
+
 	var failed atomic.Int64
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		tok := c.Publish("changes/ven_1", 1, false, smallChange(i))
+		tok := pub.Publish("changes/ven_1", 1, false, smallChange(i))
 		if !tok.WaitTimeout(30 * time.Second) {
 			return 0, errors.New("a publish waited 30 s for its PUBACK")
 		}
@@ -268,10 +347,17 @@ func deliverMosquitto(b *testing.B, n int) (float64, error) {
 			failed.Add(1)
 		}
 	}
-	elapsed := time.Since(start)
 	if f := failed.Load(); f > 0 {
 		return 0, fmt.Errorf("%d of %d publishes failed", f, n)
 	}
-	b.Logf("mosquitto: %d changes in %v", n, elapsed.Round(time.Millisecond))
+	select {
+	case <-all:
+	case <-time.After(60 * time.Second):
+		return 0, fmt.Errorf("the subscriber received %d of %d messages within a minute "+
+			"of the last PUBACK", received.Load(), n)
+	}
+	elapsed := time.Since(start)
+	b.Logf("mosquitto (durable %v): %d changes received in %v", durable, n,
+		elapsed.Round(time.Millisecond))
 	return float64(n) / elapsed.Seconds(), nil
 }

@@ -37,9 +37,9 @@ func centrifugoBinary() (string, error) {
 
 // measureCentrifugo starts Centrifugo on loopback, opens n idle client
 // connections (each connected in its protocol, answering pings) and returns
-// the growth of its resident memory per connection. Centrifugo cannot be
-// asked to collect garbage first as our child does, so its figure is taken
-// after the connections settled for a few seconds.
+// the growth of its resident memory per connection, read after the same
+// settle times as the hub's (settleBefore, settleAfter), with no collection
+// forced in either.
 func measureCentrifugo(b *testing.B, n int) (float64, error) {
 	b.Helper()
 	bin, err := centrifugoBinary()
@@ -78,7 +78,7 @@ func measureCentrifugo(b *testing.B, n int) (float64, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(2 * time.Second)
+	time.Sleep(settleBefore)
 	before, err := processRSS(cmd.Process.Pid)
 	if err != nil {
 		return 0, err
@@ -120,7 +120,7 @@ func measureCentrifugo(b *testing.B, n int) (float64, error) {
 	if first != nil {
 		return 0, first
 	}
-	time.Sleep(5 * time.Second)
+	time.Sleep(settleAfter)
 	after, err := processRSS(cmd.Process.Pid)
 	if err != nil {
 		return 0, err

@@ -36,16 +36,21 @@ import (
 // two plain gorilla servers (see plainServer).
 //
 // Each server runs in a child process (this test binary, re-executed with
-// benchServerEnv set), so that the dialing side's memory does not count. The
-// child reports its memory after startup and again once the connections are
-// established and idle, each time after runtime.GC() and debug.FreeOSMemory()
-// (a second collection, which also returns free pages to the kernel so that
-// RSS shows live memory):
+// benchServerEnv set), so that the dialing side's memory does not count.
+// Two figures per connection, each the growth from startup to the
+// connections established and idle:
 //
-//   - bytes_per_conn: Go runtime memory in use, from runtime/metrics:
-//     /memory/classes/total minus heap/free and heap/released. It covers heap
-//     objects, span fragmentation, goroutine stacks and runtime metadata.
-//   - rss_per_conn: VmRSS from /proc/self/status.
+//   - rss_per_conn: the process's VmRSS, read by this process from
+//     /proc/<pid>/status settleBefore after the server listens and
+//     settleAfter after the last connection, with no collection forced:
+//     exactly as Centrifugo's is read (measureCentrifugo), so the two
+//     compare like for like.
+//   - bytes_per_conn: Go runtime memory in use, from runtime/metrics, read
+//     by the child right after (so after the RSS) runtime.GC() and
+//     debug.FreeOSMemory(): /memory/classes/total minus heap/free and
+//     heap/released. It covers heap objects, span fragmentation, goroutine
+//     stacks and runtime metadata: live memory, a figure Centrifugo cannot
+//     be asked for from outside.
 //
 // Kernel socket buffers are not counted: they are the same for any server.
 //
@@ -83,6 +88,13 @@ func BenchmarkIdleConnections(b *testing.B) {
 		b.ReportMetric(ours.rssPerConn()/c, "ratio_centrifugo")
 	}
 }
+
+// The settle times before each RSS reading, the same for every server
+// measured, Centrifugo included.
+const (
+	settleBefore = 2 * time.Second
+	settleAfter  = 5 * time.Second
+)
 
 // benchServerEnv makes the test binary run a benchmark server ("ours",
 // "plain" or "plain-returning") instead of the tests.
@@ -165,7 +177,13 @@ func measureServer(b *testing.B, kind string, n int) serverMemory {
 	}
 
 	addr := next()
+	time.Sleep(settleBefore)
+	rssBefore, err := processRSS(cmd.Process.Pid)
+	if err != nil {
+		b.Fatalf("%s server: %v", kind, err)
+	}
 	m := serverMemory{kind: kind, before: measure(0)}
+	m.before.RSS = rssBefore
 	start := time.Now()
 	conns, err := dialIdle(kind, addr, n)
 	defer func() {
@@ -181,7 +199,13 @@ func measureServer(b *testing.B, kind string, n int) serverMemory {
 		// Let the hub ping every connection a few times.
 		time.Sleep(3 * trafficPing)
 	}
+	time.Sleep(settleAfter)
+	rssAfter, err := processRSS(cmd.Process.Pid)
+	if err != nil {
+		b.Fatalf("%s server: %v", kind, err)
+	}
 	m.after = measure(n)
+	m.after.RSS = rssAfter
 	fmt.Fprintln(stdin, "quit")
 
 	b.Logf("%s: %d connections in %v; go %d -> %d bytes (heap %d -> %d, stacks %d -> %d), "+
@@ -442,8 +466,9 @@ func (p *plainServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	read()
 }
 
-// sampleMemory collects garbage twice and reads the runtime's and the
-// kernel's view of this process's memory.
+// sampleMemory collects garbage twice and reads the runtime's view of this
+// process's memory. measureServer replaces the RSS read here, after the
+// collection, with its own reading taken before it.
 func sampleMemory() memSample {
 	runtime.GC()
 	debug.FreeOSMemory()

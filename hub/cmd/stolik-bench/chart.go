@@ -18,6 +18,7 @@ var palette = []color.Color{
 	color.RGBA{R: 0x8a, G: 0x8f, B: 0x98, A: 0xff},
 	color.RGBA{R: 0xc2, G: 0x7c, B: 0x2c, A: 0xff},
 	color.RGBA{R: 0x5a, G: 0x6f, B: 0xb0, A: 0xff},
+	color.RGBA{R: 0xa8, G: 0x4a, B: 0x6b, A: 0xff},
 }
 
 // drawCharts draws a bar chart for each benchmark whose spec has one and

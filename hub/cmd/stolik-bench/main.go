@@ -73,9 +73,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stdout, summary(res))
 	fmt.Fprintf(stdout, "\nreport: %s\n", report)
+	fmt.Fprint(stdout, elapsedNote(time.Since(started)))
 	if res.failed > 0 {
 		return fmt.Errorf("%d benchmark packages failed: see %s",
 			res.failed, filepath.Join(*out, "bench.txt"))
 	}
 	return nil
+}
+
+// longRun is how long make bench should take on a two-core machine.
+const longRun = 15 * time.Minute
+
+// elapsedNote says how long the run took, and warns when it took longer
+// than longRun.
+func elapsedNote(d time.Duration) string {
+	note := fmt.Sprintf("total time: %v\n", d.Round(time.Second))
+	if d > longRun {
+		note += fmt.Sprintf("warning: the run took longer than %v; run fewer with "+
+			"BENCH=<pattern> or BENCHPKG=<packages>, or lower STOLIK_BENCH_DELIVERY and "+
+			"STOLIK_BENCH_CONNS\n", longRun)
+	}
+	return note
 }

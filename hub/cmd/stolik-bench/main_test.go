@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const sample = `goos: linux
@@ -16,7 +17,7 @@ cpu: AMD EPYC
 BenchmarkDelivery
     peers_bench_test.go:92: stolik: 20000 changes in 1.245s
     peers_bench_test.go:59: PEER MISSING: nats: nats-server not found (set STOLIK_NATS_SERVER)
-BenchmarkDelivery-2   	       1	6080263101 ns/op	     12292 mosquitto_changes/s	         1.307 ratio_mosquitto	     16068 stolik_changes/s
+BenchmarkDelivery-2   	       1	6080263101 ns/op	     12292 mosquitto_changes/s	         1.307 ratio_mosquitto	     6427 mosquitto_durable_changes/s	         2.5 ratio_mosquitto_durable	     16068 stolik_changes/s
 BenchmarkAgentIdle-2   	       1	30000000000 ns/op	        41.5 rss_MB	         0.2 cpu_%
 --- SKIP: BenchmarkBookingAPI/postgres
     api_bench_test.go:40: no PostgreSQL here
@@ -48,8 +49,10 @@ func TestParseAndReport(t *testing.T) {
 
 	tbl := table(res)
 	for _, want := range []string{
-		"| BenchmarkDelivery | 16,068 stolik_changes/s | beside the peers",
-		"1.31× Mosquitto, persistence, QoS 1; missing: nats: nats-server not found",
+		"| BenchmarkDelivery | 16,068 stolik_changes/s | no target set (context figure): beside the peers",
+		"1.31× Mosquitto, QoS 1 to a persistent subscriber, default autosave; " +
+			"2.50× Mosquitto, QoS 1 to a persistent subscriber, autosave on every change (durable); " +
+			"missing: nats: nats-server not found",
 		"| BenchmarkAgentIdle | 41.50 rss_MB | <= 30 MB RSS; <= 0.5% of one core | **missed** |",
 		"| BenchmarkAvailability | 120 us/query | < 1 ms per query (100 tables, 300 reservations) | met |",
 		"| BenchmarkBookingAPI/postgres | — | 0 overlaps (32 clients) | skipped: no PostgreSQL here |",
@@ -72,6 +75,9 @@ func TestReportFromSavedOutput(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "1 benchmark packages failed") {
 		t.Errorf("run = %v, want the failed package reported", err)
 	}
+	if !strings.Contains(out.String(), "total time: ") {
+		t.Errorf("output lacks the total time:\n%s", out.String())
+	}
 	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -91,5 +97,65 @@ func TestThousands(t *testing.T) {
 		if got := number(in); got != want {
 			t.Errorf("number(%v) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// crossSample has ratios taken to another benchmark of the same run.
+const crossSample = `pkg: github.com/stolik/stolik/shared/wire
+BenchmarkEncodeBatch/encoding-json-2   	       1	   400000 ns/op
+BenchmarkEncodeBatch/append-2          	       1	   100000 ns/op
+pkg: github.com/stolik/stolik/agent/uplink
+BenchmarkThroughput/window=1/rtt=5ms-2 	       1	   1 ns/op	    10000 events/s
+BenchmarkThroughput/window=4/rtt=5ms-2 	       1	   1 ns/op	    35000 events/s
+pkg: github.com/stolik/stolik/hub/telegram/sendqueue
+BenchmarkSendQueueBurst/unpaced/bolt-2 	       1	   1 ns/op	      500 msgs/s
+--- SKIP: BenchmarkSendQueueBurst/unpaced/postgres
+    bench_test.go:40: no PostgreSQL here
+pkg: github.com/stolik/stolik/hub/bolt
+BenchmarkCreateBooking/mirror=3000-2   	       1	   1 ns/op	     2000 attempts/s
+pkg: github.com/stolik/stolik/agent/iiko
+BenchmarkChangeToSnapshot-2            	       1	  3000000 ns/op
+pkg: github.com/stolik/stolik/agent/sim
+BenchmarkSnapshot-2                    	       1	  3000000 ns/op	  3000000 ns/snapshot
+`
+
+func TestCrossBenchmarkRatios(t *testing.T) {
+	res := parse(strings.NewReader(crossSample), nil)
+	tbl := table(res)
+	for _, want := range []string{
+		"| BenchmarkEncodeBatch/append | 100,000 ns/op | no target set (context figure) | — | " +
+			"0.25× the time of encoding/json on the same batch |",
+		"| agent/uplink BenchmarkThroughput/window=4/rtt=5ms | 35,000 events/s | no target set (context figure) | — | " +
+			"3.50× a window of 1 at the same round trip |",
+		// Skipped: no ratio, and no complaint about it.
+		"| BenchmarkSendQueueBurst/unpaced/postgres | — | no target set (context figure) | " +
+			"skipped: no PostgreSQL here | — (no baseline for this one) |",
+		// The baseline did not run in this run.
+		"| BenchmarkCreateBooking/mirror=3000 | 2,000 attempts/s | no target set (context figure) | — | " +
+			"no ratio: BenchmarkCreateBooking/mirror=0:attempts/s was not measured |",
+		"| agent/iiko BenchmarkChangeToSnapshot | 3,000,000 ns/op | < 200 ms a change",
+		"| met |",
+		"| agent/sim BenchmarkSnapshot | 3,000,000 ns/snapshot | no target set (context figure) |",
+	} {
+		if !strings.Contains(tbl, want) {
+			t.Errorf("table lacks %q:\n%s", want, tbl)
+		}
+	}
+	// A ratio to another benchmark prefers the one in the same package.
+	res.Benches = append(res.Benches, &result{Pkg: "elsewhere", Name: "BenchmarkEncodeBatch/encoding-json",
+		Metrics: map[string]float64{"ns/op": 1}})
+	if v, ok := res.metric(res.find("", "BenchmarkEncodeBatch/append"),
+		"BenchmarkEncodeBatch/encoding-json:ns/op"); !ok || v != 400000 {
+		t.Errorf("metric = %v, %v; want 400000 from the same package", v, ok)
+	}
+}
+
+func TestElapsedNote(t *testing.T) {
+	if got := elapsedNote(14*time.Minute + 400*time.Millisecond); got != "total time: 14m0s\n" {
+		t.Errorf("14 min: %q", got)
+	}
+	got := elapsedNote(16 * time.Minute)
+	if !strings.HasPrefix(got, "total time: 16m0s\nwarning: the run took longer than 15m0s") {
+		t.Errorf("16 min: %q", got)
 	}
 }

@@ -27,14 +27,16 @@ func verdict(b *result) string {
 
 // ratios prints a benchmark's ratios to its baselines, and the peers it
 // could not measure.
-func ratios(b *result) string {
+func ratios(res *results, b *result) string {
 	var parts []string
 	for _, r := range mustSpec(b).Ratios {
 		v, ok := b.Metrics[r.Metric]
-		if r.Over != "" {
-			num, ok1 := b.Metrics[r.Metric]
-			den, ok2 := b.Metrics[r.Over]
-			v, ok = num/den, ok1 && ok2 && den != 0
+		if ok && r.Over != "" {
+			den, measured := res.metric(b, r.Over)
+			if !measured && strings.Contains(r.Over, ":") {
+				parts = append(parts, "no ratio: "+r.Over+" was not measured")
+			}
+			v, ok = v/den, measured && den != 0
 		}
 		if ok {
 			parts = append(parts, fmt.Sprintf("%.2f× %s", v, r.Baseline))
@@ -49,6 +51,27 @@ func ratios(b *result) string {
 	return strings.Join(parts, "; ")
 }
 
+// metric returns the figure that over names for b's ratio: a metric of b,
+// or "BenchmarkName:metric" of another benchmark of the run, from b's
+// package if it has one of that name, else from any.
+func (r *results) metric(b *result, over string) (float64, bool) {
+	i := strings.LastIndex(over, ":")
+	if i < 0 {
+		v, ok := b.Metrics[over]
+		return v, ok
+	}
+	name, unit := over[:i], over[i+1:]
+	other := r.find(b.Pkg, name)
+	if other == nil {
+		other = r.find("", name)
+	}
+	if other == nil || other.Failed || other.Skipped != "" {
+		return 0, false
+	}
+	v, ok := other.Metrics[unit]
+	return v, ok
+}
+
 func table(res *results) string {
 	var sb strings.Builder
 	sb.WriteString("| benchmark | figure | target | verdict | ratio to the baseline (same run) |\n")
@@ -59,7 +82,7 @@ func table(res *results) string {
 			target = "—"
 		}
 		fmt.Fprintf(&sb, "| %s | %s | %s | %s | %s |\n",
-			label(b), headline(b), target, verdict(b), ratios(b))
+			label(b), headline(b), target, verdict(b), ratios(res, b))
 	}
 	return sb.String()
 }

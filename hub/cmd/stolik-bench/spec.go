@@ -18,10 +18,15 @@ type spec struct {
 }
 
 // ratio is a ratio metric a benchmark reports, or one computed here as
-// Metric over Over when Metric is not itself a ratio.
+// Metric over Over when Metric is not itself a ratio. Over is a metric of
+// the same benchmark ("poll_ms"), or of another benchmark of the same run
+// as "BenchmarkName/sub:metric" (looked up in the same package first).
 type ratio struct {
 	Metric, Over, Baseline string
 }
+
+// noTarget is the target of a benchmark measured for context only.
+const noTarget = "no target set (context figure)"
 
 // chart draws bars of several metrics of one benchmark in one unit.
 type chart struct {
@@ -53,22 +58,29 @@ var specs = map[string]spec{
 	},
 	"BenchmarkDelivery": {
 		Figure: "stolik_changes/s",
-		Target: "beside the peers (no fixed target)",
+		Target: "no target set (context figure): beside the peers, each received end to end",
 		Ratios: []ratio{
-			{Metric: "ratio_nats", Baseline: "NATS JetStream, file storage, sync publish acks"},
-			{Metric: "ratio_mosquitto", Baseline: "Mosquitto, persistence, QoS 1"},
+			{Metric: "ratio_nats", Baseline: "NATS JetStream, file storage, default fsync every 2 min"},
+			{Metric: "ratio_nats_durable", Baseline: "NATS JetStream, sync_interval always (durable)"},
+			{Metric: "ratio_mosquitto", Baseline: "Mosquitto, QoS 1 to a persistent subscriber, default autosave"},
+			{Metric: "ratio_mosquitto_durable", Baseline: "Mosquitto, QoS 1 to a persistent subscriber, " +
+				"autosave on every change (durable)"},
 		},
 		Chart: &chart{Title: "Durable delivery of small changes with acks", Unit: "changes/s",
-			Bars: []bar{{"Stolik", "stolik_changes/s"}, {"NATS JetStream", "nats_changes/s"},
-				{"Mosquitto", "mosquitto_changes/s"}}},
+			Bars: []bar{{"Stolik", "stolik_changes/s"}, {"NATS (default)", "nats_changes/s"},
+				{"NATS (durable)", "nats_durable_changes/s"},
+				{"Mosquitto (default)", "mosquitto_changes/s"},
+				{"Mosquitto (durable)", "mosquitto_durable_changes/s"}}},
 	},
 	"BenchmarkIdleConnections": {
 		Figure: "ours_bytes_per_conn",
 		Target: "<= 20,000 bytes per idle connection",
 		Met:    func(m map[string]float64) bool { return m["ours_bytes_per_conn"] <= 20_000 },
 		Ratios: []ratio{
-			{Metric: "ratio", Baseline: "plain gorilla server (Go memory)"},
-			{Metric: "ratio_centrifugo", Baseline: "Centrifugo (RSS)"},
+			{Metric: "ratio", Baseline: "plain gorilla server (Go memory after GC)"},
+			{Metric: "ours_rss_per_conn", Over: "plain_rss_per_conn",
+				Baseline: "plain gorilla server (RSS, no GC, same settle)"},
+			{Metric: "ratio_centrifugo", Baseline: "Centrifugo (RSS, no GC, same settle)"},
 		},
 		Chart: &chart{Title: "Memory per idle websocket connection (RSS)", Unit: "bytes",
 			Lower: true, Bars: []bar{{"Stolik hub", "ours_rss_per_conn"},
@@ -128,14 +140,40 @@ var specs = map[string]spec{
 		},
 	},
 	"BenchmarkThroughput/window=1/rtt=0":   throughput,
-	"BenchmarkThroughput/window=4/rtt=0":   throughput,
+	"BenchmarkThroughput/window=4/rtt=0":   windowed("BenchmarkThroughput/window=1/rtt=0"),
 	"BenchmarkThroughput/window=1/rtt=5ms": throughput,
-	"BenchmarkThroughput/window=4/rtt=5ms": throughput,
+	"BenchmarkThroughput/window=4/rtt=5ms": windowed("BenchmarkThroughput/window=1/rtt=5ms"),
 	"BenchmarkApplyBatch/insert":           throughput,
 	"BenchmarkApplyBatch/update":           throughput,
-	"BenchmarkIngest/update-same-time":     {Figure: "events/s"},
-	"BenchmarkChangeToMirror/iiko":         changeToMirror,
-	"BenchmarkChangeToMirror/rkeeper":      changeToMirror,
+	"BenchmarkIngest/update-same-time":     throughput,
+	// The connectors' poll: a change at the RMS until a snapshot shows it,
+	// within the 200 ms the change-to-mirror target leaves beyond the poll
+	// interval.
+	"BenchmarkChangeToSnapshot": {
+		Figure: "ns/op",
+		Target: "< 200 ms a change (the change-to-mirror budget beyond the poll interval)",
+		Met:    func(m map[string]float64) bool { v, ok := m["ns/op"]; return ok && v < 200e6 },
+	},
+	"BenchmarkCreateBooking/mirror=0": {Figure: "attempts/s", Target: noTarget},
+	"BenchmarkCreateBooking/mirror=300": {Figure: "attempts/s", Target: noTarget,
+		Ratios: []ratio{{Metric: "attempts/s", Over: "BenchmarkCreateBooking/mirror=0:attempts/s",
+			Baseline: "an empty mirror"}}},
+	"BenchmarkCreateBooking/mirror=3000": {Figure: "attempts/s", Target: noTarget,
+		Ratios: []ratio{{Metric: "attempts/s", Over: "BenchmarkCreateBooking/mirror=0:attempts/s",
+			Baseline: "an empty mirror"}}},
+	"BenchmarkScrapeReadingStore":        {Figure: "ns/op", Target: noTarget},
+	"BenchmarkEncodeBatch/encoding-json": {Figure: "ns/op", Target: noTarget},
+	"BenchmarkEncodeBatch/append": {Figure: "ns/op", Target: noTarget,
+		Ratios: []ratio{{Metric: "ns/op", Over: "BenchmarkEncodeBatch/encoding-json:ns/op",
+			Baseline: "the time of encoding/json on the same batch"}}},
+	"agent/sim BenchmarkAdvance":           {Figure: "ns/change", Target: noTarget},
+	"agent/sim BenchmarkSnapshot":          {Figure: "ns/snapshot", Target: noTarget},
+	"BenchmarkSendQueueBurst/unpaced/bolt": {Figure: "msgs/s", Target: noTarget},
+	"BenchmarkSendQueueBurst/unpaced/postgres": {Figure: "msgs/s", Target: noTarget,
+		Ratios: []ratio{{Metric: "msgs/s", Over: "BenchmarkSendQueueBurst/unpaced/bolt:msgs/s",
+			Baseline: "the same queue on bolt"}}},
+	"BenchmarkChangeToMirror/iiko":    changeToMirror,
+	"BenchmarkChangeToMirror/rkeeper": changeToMirror,
 	"BenchmarkFleetPage": {
 		Figure: "ms/page",
 		Target: "< 200 ms a page with 1,000 agents",
@@ -160,7 +198,14 @@ var changeToMirror = spec{
 }
 
 // throughput names events/s as the figure of a benchmark without a target.
-var throughput = spec{Figure: "events/s"}
+var throughput = spec{Figure: "events/s", Target: noTarget}
+
+// windowed is a Throughput case with a window of 4, beside window=1 at the
+// same round trip.
+func windowed(one string) spec {
+	return spec{Figure: "events/s", Target: noTarget, Ratios: []ratio{{Metric: "events/s",
+		Over: one + ":events/s", Baseline: "a window of 1 at the same round trip"}}}
+}
 
 var ingest = spec{
 	Figure: "events/s",

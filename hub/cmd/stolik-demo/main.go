@@ -5,6 +5,11 @@
 // refused and rebooked on another time. It tells what happens in plain
 // words. Ctrl-C stops everything it started.
 //
+// The hub and the agents run in their own process group, so a Ctrl-C at
+// the terminal reaches the demo only, which stops them in order; they are
+// stopped too when the demo gets SIGTERM or panics, and on Linux the
+// kernel kills them if the demo itself is killed hard.
+//
 // With --headless it runs the guest's script once and exits: 0 when every
 // step happened (checked at the fake tills), 1 naming the step that did
 // not. The end-to-end tests run it that way.
@@ -18,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,6 +31,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -52,6 +59,7 @@ type demo struct {
 	headless       bool
 	more           string
 	activityCancel context.CancelFunc
+	stopOnce       sync.Once
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -73,6 +81,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("%s is missing: run make build first", b)
 		}
 	}
+	// Before anything is removed: a hub of an earlier demo killed hard may
+	// still be serving from the demo's directory.
+	if err := portFree(*listen); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(d.dir); err != nil {
 		return err
 	}
@@ -83,6 +96,44 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		"STOLIK_DATA_DIR="+filepath.Join(d.dir, "hub"))
 	defer d.stop()
 	return d.run(ctx)
+}
+
+// portFree says what to do when something already listens on addr.
+func portFree(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return nil
+	}
+	c.Close()
+	what := "something"
+	if r, err := (&http.Client{Timeout: 2 * time.Second}).Get("http://" + addr + "/healthz"); err == nil {
+		r.Body.Close()
+		if r.StatusCode == http.StatusOK {
+			what = "a hub (its /healthz answers), likely from an earlier demo stopped without Ctrl-C,"
+		}
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	return fmt.Errorf("%s is already listening on %s, the demo's hub address. Either stop it: "+
+		"find its process id with `ss -ltnp 'sport = :%s'` (or `lsof -nP -iTCP:%s -sTCP:LISTEN`), "+
+		"then `kill <pid>`, and stop any stolik-agent of that demo the same way "+
+		"(`pgrep -a stolik-agent` lists them); or run the demo on another address, "+
+		"e.g. --listen 127.0.0.1:8081 (make demo DEMO_ARGS=--listen=127.0.0.1:8081)",
+		what, addr, port, port)
+}
+
+// goSafe runs f on a goroutine; a panic there stops what the demo started
+// before it ends the program, as a panic on the main goroutine does
+// through run's deferred stop.
+func (d *demo) goSafe(f func()) {
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				d.stop()
+				panic(r)
+			}
+		}()
+		f()
+	}()
 }
 
 func (d *demo) run(ctx context.Context) error {
@@ -147,7 +198,7 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	d.procs = append(d.procs, hubProc)
-	if err := waitHealthy(ctx, d.base); err != nil {
+	if err := waitHealthy(ctx, d.base, hubProc); err != nil {
 		return err
 	}
 	for _, till := range d.tills {
@@ -157,6 +208,16 @@ func (d *demo) run(ctx context.Context) error {
 			return err
 		}
 		d.procs = append(d.procs, p)
+	}
+	// An agent that cannot start (a bad config, say) ends at once.
+	select {
+	case <-ctx.Done():
+	case <-time.After(time.Second):
+	}
+	for _, p := range d.procs {
+		if err := p.exited(); err != nil {
+			return err
+		}
 	}
 	g := newGuestAPI(d.base, key["key"])
 	for _, v := range venues {
@@ -169,7 +230,7 @@ func (d *demo) run(ctx context.Context) error {
 	d.activityCancel = cancel
 	if !d.headless {
 		for _, till := range d.tills {
-			go till.activity(actx)
+			d.goSafe(func() { till.activity(actx) })
 		}
 		fmt.Fprintf(d.out, `
 The hub is up. Open the dashboard:
@@ -187,7 +248,7 @@ The HTTP API, with the header "Authorization: Bearer %[8]s":
 		watch = append(watch, &watched{id: v.id, name: v.rms.venue})
 	}
 	if !d.headless {
-		go narrate(actx, d.out, d.base, support["key"], watch)
+		d.goSafe(func() { narrate(actx, d.out, d.base, support["key"], watch) })
 	}
 
 	err = script(ctx, d.out, g, venues[0], venues[1])
@@ -248,17 +309,20 @@ func openHours(ctx context.Context, g *guestAPI, venueID string) error {
 	return g.call(ctx, http.MethodPut, "/api/v1/venues/"+venueID+"/policy", policy, nil)
 }
 
-// stop ends everything the demo started, the last started first.
+// stop ends everything the demo started, the last started first. It runs
+// once, whoever calls it first (the end of run, or a panic).
 func (d *demo) stop() {
-	if d.activityCancel != nil {
-		d.activityCancel()
-	}
-	for i := len(d.procs) - 1; i >= 0; i-- {
-		d.procs[i].stop()
-	}
-	for _, t := range d.tills {
-		t.close()
-	}
+	d.stopOnce.Do(func() {
+		if d.activityCancel != nil {
+			d.activityCancel()
+		}
+		for i := len(d.procs) - 1; i >= 0; i-- {
+			d.procs[i].stop()
+		}
+		for _, t := range d.tills {
+			t.close()
+		}
+	})
 }
 
 // hubCmd runs a stolik-hub subcommand and returns the "key: value" lines
@@ -282,9 +346,12 @@ func (d *demo) hubCmd(ctx context.Context, args ...string) (map[string]string, e
 	return kv, nil
 }
 
+// proc is a child the demo started, in its own process group, its output
+// in a log file.
 type proc struct {
-	cmd  *exec.Cmd
-	done chan struct{}
+	name, log string
+	cmd       *exec.Cmd
+	done      chan struct{}
 }
 
 func start(bin string, env []string, logPath string, args ...string) (*proc, error) {
@@ -295,27 +362,41 @@ func start(bin string, env []string, logPath string, args ...string) (*proc, err
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+		return nil, fmt.Errorf("start %s: %w (its log: %s)", bin, err, logPath)
 	}
-	p := &proc{cmd: cmd, done: make(chan struct{})}
+	p := &proc{name: filepath.Base(bin), log: logPath, cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); logf.Close(); close(p.done) }()
 	return p, nil
 }
 
-// stop asks the process to end and kills it if it has not within 10s.
+// exited returns an error naming the process and its log if it has ended.
+func (p *proc) exited() error {
+	select {
+	case <-p.done:
+		return fmt.Errorf("%s stopped at start (%v); see its log, %s:\n%s", p.name,
+			p.cmd.ProcessState, p.log, logTail(p.log, 10))
+	default:
+		return nil
+	}
+}
+
+// stop asks the process group to end and kills it if it has not within 10s.
 func (p *proc) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	signalGroup(p.cmd.Process, syscall.SIGTERM)
 	select {
 	case <-p.done:
 	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
+		signalGroup(p.cmd.Process, syscall.SIGKILL)
 		<-p.done
 	}
 }
 
-func waitHealthy(ctx context.Context, base string) error {
+// waitHealthy waits for the hub to answer /healthz, and says where its
+// log is if it ends or does not answer.
+func waitHealthy(ctx context.Context, base string, hubProc *proc) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		if r, err := http.Get(base + "/healthz"); err == nil {
@@ -324,11 +405,25 @@ func waitHealthy(ctx context.Context, base string) error {
 				return nil
 			}
 		}
+		if err := hubProc.exited(); err != nil {
+			return err
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	return errors.New("the hub did not become healthy within 15s; see its log")
+	return fmt.Errorf("the hub did not become healthy within 15s; see its log, %s:\n%s",
+		hubProc.log, logTail(hubProc.log, 10))
+}
+
+// logTail returns the last n lines of a log file.
+func logTail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }

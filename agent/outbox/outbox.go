@@ -41,7 +41,10 @@
 // event is still stored and above the sent watermark (Next has not handed it
 // out since the last Rewind), the previous event is deleted. A delete after
 // a pending upsert replaces it the same way. Events at or below the
-// watermark are never compacted, since the hub may already hold them.
+// watermark are never compacted, since the hub may already hold them. On
+// Open the watermark is the newest stored event, as the process that
+// stored them may have sent them: the uplink's Rewind after the hub's
+// welcome lowers it to what the hub applied.
 // Sequence numbers therefore have gaps; the hub accepts that.
 //
 // # Counters
@@ -264,7 +267,11 @@ func (o *Outbox) load() error {
 			return err
 		}
 		o.st = st
-		o.sent = st.ackedSeq
+		// Any stored event may have been handed out, and applied by the
+		// hub, before the process stopped: none is compacted until the
+		// hub's welcome says what it applied (Rewind), so that an event
+		// the hub holds is never also counted as compacted.
+		o.sent = st.lastSeq
 		o.savedSent = st.counters.Sent
 
 		err = b.snapshot.ForEach(func(k, v []byte) error {

@@ -387,6 +387,29 @@ func TestCompaction(t *testing.T) {
 		}
 	})
 
+	t.Run("not after a restart until the hub says what it applied", func(t *testing.T) {
+		path := tempPath(t)
+		o := open(t, path, outbox.Options{})
+		appendOK(t, o, up("1", 1), up("2", 1))
+		next(t, o, 0, 0, 0) // sent; the process dies before the acks
+		if err := o.Close(); err != nil {
+			t.Fatal(err)
+		}
+		o = open(t, path, outbox.Options{})
+		appendOK(t, o, up("1", 2)) // 3: 1 may be at the hub, so it stays
+		if st := checkCounters(t, o); st.Counters.Compacted != 0 {
+			t.Errorf("compacted %d before the hub's welcome, want 0", st.Counters.Compacted)
+		}
+		o.Rewind(2)                // the hub applied 1 and 2
+		appendOK(t, o, up("1", 3)) // 4 compacts 3, never sent
+		if got := seqs(next(t, o, 0, 0, 0)); !cmp.Equal(got, []uint64{1, 2, 4}) {
+			t.Errorf("seqs %v, want [1 2 4]", got)
+		}
+		if st := checkCounters(t, o); st.Counters.Compacted != 1 {
+			t.Errorf("compacted %d, want 1", st.Counters.Compacted)
+		}
+	})
+
 	t.Run("tombstone goes with the ack of its delete", func(t *testing.T) {
 		o := open(t, tempPath(t), outbox.Options{})
 		appendOK(t, o, up("1", 1), up("2", 1))

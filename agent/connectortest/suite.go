@@ -34,6 +34,13 @@ func Run(t *testing.T, h Harness) {
 		{"CancelRefused", []string{SkipWrite, SkipCancel, SkipLock}, testCancelRefused},
 		{"TokenExpiry", []string{SkipToken}, testTokenExpiry},
 		{"DownThenBack", []string{SkipDown}, testDownThenBack},
+		{"TablesChange", []string{SkipTables}, testTablesChange},
+		{"StaffReservationCancelled", []string{SkipStaffReserve, SkipStaffCancel},
+			func(t *testing.T, c agent.Connector, v Venue) {
+				testStaffCancelled(t, c, v, h.CancelledAtTill)
+			}},
+		{"StaffReservationMoved", []string{SkipStaffReserve, SkipStaffMove}, testStaffMoved},
+		{"TokenExpiryMidSync", []string{SkipToken}, testTokenMidSync},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

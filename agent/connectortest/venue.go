@@ -6,6 +6,7 @@ package connectortest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stolik/stolik/agent"
 	"github.com/stolik/stolik/shared/wire"
@@ -41,6 +42,25 @@ type Venue interface {
 	ExpireToken(t testing.TB)
 	// SetDown makes the RMS unreachable (true) or reachable again (false).
 	SetDown(t testing.TB, down bool)
+	// AddTable adds a table of seats seats to one of the venue's halls, as
+	// a manager does in the RMS's back office, and returns its RMS id.
+	AddTable(t testing.TB, seats int) string
+	// RemoveTable removes a table with nothing on it from the venue (or
+	// marks it deleted, where the RMS keeps deleted tables).
+	RemoveTable(t testing.TB, tableID string)
+	// CancelAtTill cancels a reservation as staff do at the till when a
+	// guest phones to cancel: the RMS's own way (a status, a voided
+	// order, a deleted row), not through the connector.
+	CancelAtTill(t testing.TB, reservationID string)
+	// MoveAtTill moves a reservation to another start on the same tables,
+	// as staff do at the till.
+	MoveAtTill(t testing.TB, reservationID string, start time.Time)
+	// ExpireTokenAfter lets n-1 more requests through with the
+	// connector's token and makes the RMS refuse it from the n-th request
+	// on, as when its lifetime ends in the middle of a sync; the token
+	// the connector asks for next is good. ExpireTokenAfter(1) is
+	// ExpireToken.
+	ExpireTokenAfter(t testing.TB, n int)
 }
 
 // Capabilities a Venue may lack, as keys of Harness.Skip.
@@ -55,6 +75,22 @@ const (
 	SkipDown         = "down"   // SetDown
 )
 
+// More capabilities a Venue may lack, as keys of Harness.Skip.
+const (
+	SkipTables      = "tables"      // AddTable, RemoveTable
+	SkipStaffCancel = "staffcancel" // CancelAtTill
+	SkipStaffMove   = "staffmove"   // MoveAtTill
+)
+
+// What a connector's snapshot shows of a reservation cancelled at the
+// till, for Harness.CancelledAtTill.
+const (
+	// CancelledShown: the reservation stays, with Status cancelled.
+	CancelledShown = "shown"
+	// CancelledGone: the reservation leaves the snapshot.
+	CancelledGone = "gone"
+)
+
 // Harness builds what the suite tests.
 type Harness struct {
 	// New builds a fresh fake venue and a connector reading it. The venue
@@ -65,4 +101,8 @@ type Harness struct {
 	// Skip names what the venue cannot simulate, each with the reason; the
 	// tests needing it are skipped with that reason.
 	Skip map[string]string
+	// CancelledAtTill is what the connector documents its snapshot shows
+	// of a reservation cancelled at the till: CancelledShown or
+	// CancelledGone. Empty accepts either.
+	CancelledAtTill string
 }

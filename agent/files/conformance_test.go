@@ -30,6 +30,7 @@ func TestConformance(t *testing.T) {
 				Skip: map[string]string{
 					connectortest.SkipToken: "file exchange has no token or session",
 				},
+				CancelledAtTill: connectortest.CancelledShown,
 			})
 		})
 	}

@@ -61,8 +61,9 @@ func TestConformance(t *testing.T) {
 	connectortest.Run(t, connectortest.Harness{
 		New: func(t *testing.T) (agent.Connector, connectortest.Venue) {
 			f := newFake(t, iikotest.Options{})
-			return newConnector(t, config(f)), venue{f}
+			return newConnector(t, suiteConfig(f)), venue{f}
 		},
+		CancelledAtTill: connectortest.CancelledGone,
 	})
 }
 
@@ -70,10 +71,11 @@ func TestConformanceV1Login(t *testing.T) {
 	connectortest.Run(t, connectortest.Harness{
 		New: func(t *testing.T) (agent.Connector, connectortest.Venue) {
 			f := newFake(t, iikotest.Options{})
-			cfg := config(f)
+			cfg := suiteConfig(f)
 			cfg.APIKey, cfg.AppID, cfg.ClientSecret = "", "", ""
 			cfg.APILogin = f.Options().APILogin
 			return newConnector(t, cfg), venue{f}
 		},
+		CancelledAtTill: connectortest.CancelledGone,
 	})
 }

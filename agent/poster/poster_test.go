@@ -94,7 +94,7 @@ func TestConformance(t *testing.T) {
 	connectortest.Run(t, connectortest.Harness{
 		New: func(t *testing.T) (agent.Connector, connectortest.Venue) {
 			f := newFake(t, postertest.Options{})
-			return newConnector(t, config(t, f)), venue{f}
+			return newConnector(t, suiteConfig(t, f)), venue{f}
 		},
 		Skip: map[string]string{
 			connectortest.SkipCancel: "poster has no cancel API (TestCancelIsUnsupported)",
@@ -102,6 +102,7 @@ func TestConformance(t *testing.T) {
 			connectortest.SkipToken: "Poster tokens live two years and the API cannot " +
 				"renew one: an expired token is an error with a fix (TestTokenErrors)",
 		},
+		CancelledAtTill: connectortest.CancelledShown, // status 7
 	})
 }
 

@@ -68,6 +68,7 @@ func TestConformance(t *testing.T) {
 			connectortest.SkipLose:         "nothing sits between the agent and the sim",
 			connectortest.SkipLock:         "the sim cancels any reservation",
 			connectortest.SkipToken:        "the sim has no session",
+			connectortest.SkipTables:       why,
 		},
 	})
 }

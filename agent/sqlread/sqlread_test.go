@@ -84,6 +84,7 @@ func TestConformance(t *testing.T) {
 			connectortest.SkipLock:  "nothing is cancelled through the connector",
 			connectortest.SkipToken: "a database session has no token to expire",
 		},
+		CancelledAtTill: connectortest.CancelledShown,
 	})
 }
 

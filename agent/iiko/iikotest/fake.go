@@ -97,6 +97,7 @@ type faults struct {
 	loseWrite bool
 	gone      bool
 	creation  []string // error codes for the next reserve creations
+	expireIn  int      // the tokens end at this many requests from now (0: off)
 }
 
 type hall struct {
@@ -293,6 +294,12 @@ func (f *Fake) FailCreation(codes ...string) {
 // ExpireTokens invalidates every token issued so far.
 func (f *Fake) ExpireTokens() { f.with(func() { clear(f.tokens) }) }
 
+// ExpireTokensAt invalidates every token issued so far when the n-th
+// request from now (access_token calls not counted) arrives, so that it and
+// the requests after it are refused: n = 1 is ExpireTokens at the next
+// request. Tokens issued later are good.
+func (f *Fake) ExpireTokensAt(n int) { f.with(func() { f.faults.expireIn = n }) }
+
 func (f *Fake) with(fn func()) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -357,6 +364,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"correlationId": "x", "reserves": [`)
 		return
+	}
+	if call != "access_token" && flt.expireIn > 0 {
+		if flt.expireIn--; flt.expireIn == 0 {
+			clear(f.tokens)
+		}
 	}
 	if call != "access_token" && !f.authorized(r) {
 		f.mu.Unlock()

@@ -147,6 +147,10 @@ type Store interface {
 	Agent(ctx context.Context, id string) (Agent, error)
 	// Agents lists every agent, ordered by id.
 	Agents(ctx context.Context) ([]Agent, error)
+	// AgentsOfVenue lists the venue's agents, revoked or not, ordered by
+	// id, reading only that venue's; none, without error, for an unknown
+	// venue.
+	AgentsOfVenue(ctx context.Context, venueID string) ([]Agent, error)
 	// RevokeAgent marks an agent's credential revoked. Revoking twice keeps
 	// the first time.
 	RevokeAgent(ctx context.Context, id string, at time.Time) error
@@ -221,6 +225,9 @@ type Store interface {
 	BookingByKey(ctx context.Context, venueID, key string) (Booking, error)
 	// Bookings lists bookings matching q, by start then id.
 	Bookings(ctx context.Context, q BookingQuery) ([]Booking, error)
+	// BookingsByIDs reads the bookings with these ids in one go, ordered
+	// by id; an id given twice is listed once, an unknown one is left out.
+	BookingsByIDs(ctx context.Context, ids []string) ([]Booking, error)
 	// TransitionBooking moves a booking to t.To and records the move in
 	// the audit log. Moving to the state it is in changes nothing and
 	// logs nothing (idempotent), unless t.Changes the booking: then the

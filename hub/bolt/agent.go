@@ -60,7 +60,10 @@ func createAgent(tx *bbolt.Tx, a hub.Agent) error {
 	if tx.Bucket(bucketAgents).Get([]byte(a.ID)) != nil {
 		return hub.ErrExists
 	}
-	return putAgent(tx, newAgentRecord(a))
+	if err := putAgent(tx, newAgentRecord(a)); err != nil {
+		return err
+	}
+	return indexAgentVenue(tx, a)
 }
 
 // Agent returns an agent, revoked or not.

@@ -31,7 +31,8 @@
 // Schema 6 adds the dashboard's users/<id> (with user_emails/<email> to
 // id), sessions/<id hash> and samples/<agent>/<minute> (see accounts.go).
 // Schema 7 adds command_times/<agent>/<created at,id>, every command by
-// agent and time (see commandlog.go).
+// agent and time (see commandlog.go). Schema 8 adds
+// agent_venues/<venue>/<agent id>, every agent by venue (see venueagents.go).
 //
 // Times in keys are 12 bytes that sort like the times (see timeKey), so a
 // cursor walks a venue's bookings in start order. Every index is written in
@@ -72,7 +73,7 @@ import (
 
 // SchemaVersion is the newest layout this build reads and writes. Open
 // migrates an older file to it and refuses a newer one.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 var _ hub.Store = (*Store)(nil)
 
@@ -157,6 +158,8 @@ var migrations = []func(tx *bbolt.Tx) error{
 	},
 	// 6 → 7: commands by agent and time (see commandlog.go).
 	indexCommands,
+	// 7 → 8: agents by venue (see venueagents.go).
+	indexAgentVenues,
 }
 
 func createBuckets(tx *bbolt.Tx, names ...[]byte) error {

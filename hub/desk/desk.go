@@ -209,9 +209,9 @@ func (d *Desk) loadVenue(ctx context.Context, id string) (venue, error) {
 
 // agent returns the venue's agent that is not revoked.
 func (d *Desk) agent(ctx context.Context, venueID string) (hub.Agent, error) {
-	agents, err := d.store.Agents(ctx)
+	agents, err := d.store.AgentsOfVenue(ctx, venueID)
 	if err != nil {
-		return hub.Agent{}, fmt.Errorf("load agents: %w", err)
+		return hub.Agent{}, fmt.Errorf("load agents of venue %s: %w", venueID, err)
 	}
 	for _, a := range agents {
 		if a.VenueID == venueID && a.RevokedAt == nil {

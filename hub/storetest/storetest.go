@@ -51,7 +51,9 @@
 // with a NUL byte is stored or refused with ErrInvalid; a refused reopen
 // leaves the incident as it was. PruneCommands cuts by CreatedAt, strictly
 // before, and the id of a pruned command may be used again; a window of
-// login failures covers [Start, Start+window).
+// login failures covers [Start, Start+window). AgentsOfVenue lists revoked
+// agents too; BookingsByIDs orders by id, lists a repeated id once and
+// leaves unknown ones out.
 package storetest
 
 import (
@@ -141,6 +143,9 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"PruneCommands", testPruneCommands},
 		{"LoginFailures", testLoginFailures},
 		{"LoginFailuresRace", testLoginFailuresRace},
+		// The venue page's live refresh (issue #8).
+		{"AgentsOfVenue", testAgentsOfVenue},
+		{"BookingsByIDs", testBookingsByIDs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -219,17 +219,28 @@ func (s *Server) day(ctx context.Context, v hub.Venue, date string) (hub.VenueSt
 // mirror shows them cancelled.
 func (s *Server) tillTasks(ctx context.Context, st hub.VenueState, zone *time.Location) (
 	[]BookingRow, error) {
-	var rows []BookingRow
+	var ids []string
 	for _, r := range st.Reservations {
-		if r.BookingID == "" || r.Status == wire.ReservationCancelled {
-			continue
+		if r.BookingID != "" && r.Status != wire.ReservationCancelled {
+			ids = append(ids, r.BookingID)
 		}
-		b, err := s.store.Booking(ctx, r.BookingID)
-		if errors.Is(err, hub.ErrNotFound) {
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := s.store.BookingsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]hub.Booking, len(list))
+	for _, b := range list {
+		byID[b.ID] = b
+	}
+	var rows []BookingRow
+	for _, id := range ids {
+		b, ok := byID[id]
+		if !ok {
 			continue
-		}
-		if err != nil {
-			return nil, err
 		}
 		switch b.State {
 		case hub.BookingCancelled, hub.BookingDeclined, hub.BookingExpired:
@@ -272,14 +283,8 @@ func (s *Server) venueData(ctx context.Context, v hub.Venue, date string) (venue
 	if d.Notices, err = s.notices(ctx, v, zone); err != nil {
 		return venueData{}, err
 	}
-	agents, err := s.store.Agents(ctx)
-	if err != nil {
+	if d.Agents, err = s.store.AgentsOfVenue(ctx, v.ID); err != nil {
 		return venueData{}, err
-	}
-	for _, a := range agents {
-		if a.VenueID == v.ID {
-			d.Agents = append(d.Agents, a)
-		}
 	}
 	return d, nil
 }

@@ -180,6 +180,17 @@ var specs = map[string]spec{
 		Met:    func(m map[string]float64) bool { v, ok := m["ms/page"]; return ok && v < 200 },
 		Ratios: []ratio{{Metric: "ratio_json", Baseline: "the same fleet as JSON (/api/v1/agents)"}},
 	},
+	"BenchmarkVenuePageLive": {
+		Figure: "ms/refresh",
+		Target: "< 20 ms a refresh; ratio_fleet <= 1.5",
+		Met: func(m map[string]float64) bool {
+			v, ok := m["ms/refresh"]
+			r, rok := m["ratio_fleet"]
+			return ok && rok && v < 20 && r <= 1.5
+		},
+		Ratios: []ratio{{Metric: "ratio_fleet",
+			Baseline: "the same venue's refresh in a fleet of 10 agents"}},
+	},
 	"BenchmarkSendQueueBurst/telegram/bolt": {
 		Figure: "msgs/s",
 		// 200 messages with one token to start: 199 intervals of 40 ms.

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stolik/stolik/agent/internal/atomicfile"
 )
 
 // keepMapped is how long a mapped reservation stays in the map file after it
@@ -133,42 +134,8 @@ func (m *tableMap) save(now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("encode poster table map: %w", err)
 	}
-	if err := writeFileAtomic(m.path, append(b, '\n')); err != nil {
+	if err := atomicfile.Write(m.path, append(b, '\n')); err != nil {
 		return fmt.Errorf("write poster table map: %w", err)
-	}
-	return nil
-}
-
-func writeFileAtomic(name string, b []byte) (err error) {
-	dir, base := filepath.Split(name)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(b); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/stolik/stolik/agent/internal/atomicfile"
 
 	"github.com/stolik/stolik/agent"
 	"github.com/stolik/stolik/shared/wire"
@@ -255,44 +256,8 @@ func (v *Venue) save(now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("encode sim state: %w", err)
 	}
-	if err := writeFileAtomic(v.cfg.StateFile, append(b, '\n')); err != nil {
+	if err := atomicfile.Write(v.cfg.StateFile, append(b, '\n')); err != nil {
 		return fmt.Errorf("write sim state file: %w", err)
-	}
-	return nil
-}
-
-func writeFileAtomic(name string, b []byte) (err error) {
-	dir, base := filepath.Split(name)
-	if dir == "" {
-		dir = "."
-	}
-	// CreateTemp makes the file 0600: it holds guests' names and phones.
-	tmp, err := os.CreateTemp(dir, base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(b); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return err
-	}
-	// Make the rename durable where directories can be synced.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -79,8 +79,8 @@ type Venue struct {
 }
 
 var (
-	_ agent.Connector         = (*Venue)(nil)
-	_ agent.ReservationWriter = (*Venue)(nil)
+	_ agent.Connector          = (*Venue)(nil)
+	_ agent.ReservationWriter  = (*Venue)(nil)
 	_ agent.ReservationUpdater = (*Venue)(nil)
 )
 

@@ -100,8 +100,7 @@ func (d *Desk) Move(ctx context.Context, bookingID, actor string, start time.Tim
 	}
 
 	nb, _, moved, err := d.apply(ctx, b.ID, booking.Event{Kind: booking.EventMove, Actor: actor,
-		TableIDs: target.TableIDs, Start: target.Start, End: target.End,
-		Reason: "staff moved the booking"})
+		TableIDs: target.TableIDs, Start: target.Start, End: target.End})
 	if err != nil {
 		return nb, false, fmt.Errorf("move: %w", err)
 	}

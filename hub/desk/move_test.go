@@ -38,7 +38,11 @@ func (m *moves) take() []hub.Booking {
 // moveEnv is an api venue whose agent writes and, with update, moves
 // reservations; its desk reports changes to the returned recorder.
 func moveEnv(t *testing.T, mode hub.Mode, caps ...string) (*env, *moves) {
-	e := newEnv(t, openBolt(t), mode)
+	return moveEnvOn(t, openBolt(t), mode, caps...)
+}
+
+func moveEnvOn(t *testing.T, s hub.Store, mode hub.Mode, caps ...string) (*env, *moves) {
+	e := newEnv(t, s, mode)
 	e.status(t0, caps...)
 	rec := &moves{}
 	e.desk = desk.New(e.store, e.fleet, desk.Options{Now: e.clock.Now, OnChange: rec.add})
@@ -129,8 +133,18 @@ func TestMoveThroughTheRMS(t *testing.T) {
 // TestMoveRefusedByTheRMS: a refusal leaves the booking, and a staff
 // notice says why; an agent that cannot move makes the booking move here
 // and staff move it at the till.
-func TestMoveRefusedByTheRMS(t *testing.T) {
-	e, rec := moveEnv(t, hub.ModeAPI, "reservations.write", "reservations.update")
+func TestMoveRefusedByTheRMS(t *testing.T) { moveRefused(t, openBolt(t)) }
+
+func TestMoveRefusedByTheRMSPostgres(t *testing.T) {
+	s, err := openPostgres(t)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	moveRefused(t, s)
+}
+
+func moveRefused(t *testing.T, s hub.Store) {
+	e, rec := moveEnvOn(t, s, hub.ModeAPI, "reservations.write", "reservations.update")
 	b := e.confirmed("g1")
 	rec.take()
 	later := start.Add(time.Hour)

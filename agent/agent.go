@@ -39,6 +39,17 @@ type ReservationWriter interface {
 	CancelReservation(ctx context.Context, req wire.CancelRequest) error
 }
 
+// ReservationUpdater is the optional capability of moving a reservation
+// the RMS holds to another start time, duration or tables.
+type ReservationUpdater interface {
+	// UpdateReservation changes what req sets (a zero Start, Duration or
+	// TableIDs keeps it) and returns the reservation as the RMS holds it
+	// afterwards. Asking for what the reservation already is succeeds. An
+	// RMS refusal (the tables are taken, the guests are seated, the
+	// reservation is gone) wraps ErrRefused with words staff understand.
+	UpdateReservation(ctx context.Context, req wire.UpdateRequest) (wire.Reservation, error)
+}
+
 // PollHinter is the optional capability of taking hints about what changed
 // in the RMS before a poll the hub asked for after an RMS webhook. A
 // connector that caches part of what it reads (iiko's reserve details)
@@ -54,6 +65,9 @@ type PollHinter interface {
 // Capability names, as reported in wire.Hello.
 const (
 	CapabilityReservations = "reservations.write"
+	// CapabilityUpdate: the connector moves reservations
+	// (ReservationUpdater).
+	CapabilityUpdate = "reservations.update"
 )
 
 // AccountNamer is a connector that knows the name of the RMS account it
@@ -76,6 +90,9 @@ func Capabilities(c Connector) []string {
 	var caps []string
 	if _, ok := c.(ReservationWriter); ok {
 		caps = append(caps, CapabilityReservations)
+	}
+	if _, ok := c.(ReservationUpdater); ok {
+		caps = append(caps, CapabilityUpdate)
 	}
 	return caps
 }

@@ -21,6 +21,11 @@ const (
 	// of a booking that ended, which the RMS's API could not cancel
 	// (Poster). Comment names the reservation and its tables, and why.
 	NoticeTillTask NoticeKind = "till_task"
+	// NoticeRMSMove: staff moved a booking and the RMS holds its
+	// reservation where it was: the agent cannot move reservations, the
+	// RMS refused the move, or did not answer. Comment says which and
+	// what to do.
+	NoticeRMSMove NoticeKind = "rms_move"
 )
 
 // Notice is something a venue's staff must hear about, kept until one of
@@ -63,10 +68,10 @@ func (n Notice) Validate() error {
 		errs = append(errs, errors.New("id and venue are required"))
 	}
 	switch n.Kind {
-	case NoticeLate, NoticeLargeParty, NoticeTillTask:
+	case NoticeLate, NoticeLargeParty, NoticeTillTask, NoticeRMSMove:
 	default:
-		errs = append(errs, fmt.Errorf("kind %q is none of %q, %q and %q", n.Kind, NoticeLate,
-			NoticeLargeParty, NoticeTillTask))
+		errs = append(errs, fmt.Errorf("kind %q is none of %q, %q, %q and %q", n.Kind,
+			NoticeLate, NoticeLargeParty, NoticeTillTask, NoticeRMSMove))
 	}
 	if n.Party < 0 {
 		errs = append(errs, fmt.Errorf("party %d is negative", n.Party))

@@ -169,7 +169,10 @@ type venue struct {
 	loc     *time.Location
 }
 
-var _ agent.ReservationWriter = (*Connector)(nil)
+var (
+	_ agent.ReservationWriter  = (*Connector)(nil)
+	_ agent.ReservationUpdater = (*Connector)(nil)
+)
 
 // New returns a connector for cfg. It does not call iiko: the first
 // Snapshot resolves the organization, terminal group and time zone.

@@ -329,9 +329,7 @@ func (c *Connector) cancelDone(ctx context.Context, v venue, id string) (bool, e
 // ChangeTables moves a reserve to other tables
 // (/reserve/change_tables) and waits for iiko to do it. A refusal wraps
 // agent.ErrRefused.
-//
-// No hub command uses it yet: the wire protocol has no "move booking"
-// command; it is here, tested, for when one exists.
+// UpdateReservation uses it for the hub's reservation.update.
 func (c *Connector) ChangeTables(ctx context.Context, reserveID string, tableIDs []string) error {
 	if len(tableIDs) == 0 {
 		return errors.New("iiko reserve/change_tables: no tables given")
@@ -345,8 +343,7 @@ func (c *Connector) ChangeTables(ctx context.Context, reserveID string, tableIDs
 // ChangeStart moves a reserve to another start time
 // (/reserve/change_estimated_start_time) and waits for iiko to do it. A
 // refusal wraps agent.ErrRefused.
-//
-// No hub command uses it yet, like ChangeTables.
+// UpdateReservation uses it for the hub's reservation.update.
 func (c *Connector) ChangeStart(ctx context.Context, reserveID string, start time.Time) error {
 	return c.change(ctx, "reserve/change_estimated_start_time", func(v venue) map[string]any {
 		return map[string]any{"organizationId": v.org, "reserveId": reserveID,

@@ -96,7 +96,10 @@ const BookingProp = "tg_booking_id"
 // so that the table still shows as blocked.
 const fallbackDuration = 2 * time.Hour
 
-var _ agent.ReservationWriter = (*Connector)(nil)
+var (
+	_ agent.ReservationWriter  = (*Connector)(nil)
+	_ agent.ReservationUpdater = (*Connector)(nil)
+)
 
 // Connector reads and writes one venue's R-Keeper 7 cash server. It is
 // safe for concurrent use; calls to the server are made one at a time.

@@ -49,6 +49,8 @@ func (e *Executor) Run(ctx context.Context, c wire.Command) wire.Result {
 		body, err = e.create(ctx, c)
 	case wire.CommandCancelReservation:
 		err = e.cancel(ctx, c)
+	case wire.CommandUpdateReservation:
+		body, err = e.update(ctx, c)
 	case wire.CommandLogs:
 		// Reading the log changes nothing in the RMS: no poke.
 		r := wire.Result{CommandID: c.ID}
@@ -147,6 +149,19 @@ func (e *Executor) cancel(ctx context.Context, c wire.Command) error {
 		return err
 	}
 	return w.CancelReservation(ctx, req)
+}
+
+func (e *Executor) update(ctx context.Context, c wire.Command) (any, error) {
+	req, err := wire.DecodeUpdateRequest(c.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+	}
+	u, ok := e.conn.(agent.ReservationUpdater)
+	if !ok {
+		return nil, fmt.Errorf("%w: the %s connector cannot move reservations; "+
+			"move it at the till", agent.ErrUnsupported, e.conn.Kind())
+	}
+	return u.UpdateReservation(ctx, req)
 }
 
 // resync appends the whole current state as upserts, and deletes for what

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -210,8 +211,9 @@ func TestNewConnectorIiko(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if conn.Kind() != "iiko" || len(agent.Capabilities(conn)) != 1 {
-		t.Errorf("connector %s with %v, want iiko writing reservations",
+	if conn.Kind() != "iiko" || !slices.Equal(agent.Capabilities(conn),
+		[]string{agent.CapabilityReservations, agent.CapabilityUpdate}) {
+		t.Errorf("connector %s with %v, want iiko writing and moving reservations",
 			conn.Kind(), agent.Capabilities(conn))
 	}
 }

@@ -79,8 +79,9 @@ type Venue struct {
 }
 
 var (
-	_ agent.Connector         = (*Venue)(nil)
-	_ agent.ReservationWriter = (*Venue)(nil)
+	_ agent.Connector          = (*Venue)(nil)
+	_ agent.ReservationWriter  = (*Venue)(nil)
+	_ agent.ReservationUpdater = (*Venue)(nil)
 )
 
 // New checks cfg, reporting every invalid field at once, and returns the

@@ -153,7 +153,8 @@ func (v *Venue) check(res wire.Reservation, now time.Time, n int) error {
 		}
 	}
 	for _, rec := range v.sortedCreated() {
-		if rec.live() {
+		// A reservation moved is checked against the others only.
+		if rec.live() && rec.res.BookingID != res.BookingID {
 			if err := overlap(res, rec.res, "booking "+rec.res.BookingID); err != nil {
 				return err
 			}

@@ -38,6 +38,10 @@ const (
 	EventMove EventKind = "move"
 )
 
+// ReasonMoved is the reason recorded for a move given none: the hub's
+// own words, not staff's, so they are not passed on to the guest.
+const ReasonMoved = "the restaurant moved the booking"
+
 // Actors that are not people; people are "guest:<id>" and "staff:<id>".
 const (
 	ActorRMS    = "rms"
@@ -202,7 +206,7 @@ func Next(b hub.Booking, p hub.Policy, e Event) (hub.Transition, bool, error) {
 			t.End, changed = e.End, true
 		}
 		if t.Reason == "" {
-			t.Reason = "the restaurant moved the booking"
+			t.Reason = ReasonMoved
 		}
 		return t, changed, nil
 	}

@@ -103,6 +103,9 @@ func (d *Desk) OnResult(ctx context.Context, agentID string, c hub.Command,
 			"booking", b.ID, "reservation", req.ReservationID, "code", r.Code)
 		d.onTillTask(ctx, b, r.Message)
 		return nil
+	case wire.CommandUpdateReservation:
+		log.Info("reservation move result", "ok", r.OK, "code", r.Code, "message", r.Message)
+		return d.onMoveResult(ctx, c, r)
 	case wire.CommandCreateReservation:
 	default:
 		return nil

@@ -25,6 +25,12 @@
 // is confirmed by staff, as in manual mode: no create command is sent. A
 // reservation.cancel that the agent could not carry out (Poster has no
 // cancel call) becomes a task for staff at the till (Options.OnTillTask).
+//
+// A reservation.update (a staff Move) that is OK moves the booking to where
+// the RMS now holds the reservation; one the agent cannot carry out
+// (wire.CodeUnsupported) moves it as staff asked and leaves a staff notice
+// to move the reservation at the till; any other result leaves the booking
+// where it was, with a staff notice saying why.
 package desk
 
 import (

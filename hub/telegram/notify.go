@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stolik/stolik/hub"
+	"github.com/stolik/stolik/hub/booking"
 	"github.com/stolik/stolik/hub/desk"
 	"github.com/stolik/stolik/hub/telegram/sendqueue"
 )
@@ -197,7 +198,8 @@ func restaurantNews(tb hub.TelegramBooking, bk hub.Booking, actor string) bool {
 // guest. The RMS gives none: the reasons of its changes are the hub's own
 // English phrases, as is the lifecycle's "cancelled" when staff gave none.
 func staffReason(bk hub.Booking, actor string) bool {
-	return strings.HasPrefix(actor, "staff:") && bk.Reason != "" && bk.Reason != "cancelled"
+	return strings.HasPrefix(actor, "staff:") && bk.Reason != "" && bk.Reason != "cancelled" &&
+		bk.Reason != booking.ReasonMoved
 }
 
 // stateView is the text and buttons of a booking's message in state bk.

@@ -29,6 +29,7 @@ import (
 //	POST /venues/{id}/enroll                a one-time enrollment code (support)
 //	POST /venues/{id}/notices/done          a staff notice done (form: notice)
 //	POST /bookings/{id}/{action}            confirm, decline, seat, cancel
+//	POST /bookings/{id}/move                a new time or table
 //
 // Staff see and act on their venues only: anything else is 404, so ids of
 // other venues are not confirmed either way.
@@ -169,6 +170,7 @@ func (s *Server) dashboardRoutes() {
 	handle("POST /venues/{id}/enroll", s.page(s.venueEnroll))
 	handle("POST /venues/{id}/notices/done", s.page(s.noticeDone))
 	handle("POST /bookings/{id}/{action}", s.page(s.bookingAction))
+	handle("POST /bookings/{id}/move", s.page(s.bookingMove))
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, p principal) {

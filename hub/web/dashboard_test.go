@@ -57,6 +57,7 @@ func TestStaffSeeOnlyTheirVenues(t *testing.T) {
 		{"POST", "/bookings/bkg_b/decline", http.StatusNotFound},
 		{"POST", "/bookings/bkg_b/seat", http.StatusNotFound},
 		{"POST", "/bookings/bkg_b/cancel", http.StatusNotFound},
+		{"POST", "/bookings/bkg_b/move", http.StatusNotFound},
 		{"GET", "/agents/agt_b", http.StatusNotFound},
 		{"POST", "/agents/agt_b/resync", http.StatusNotFound},
 		{"POST", "/agents/agt_b/revoke", http.StatusNotFound},

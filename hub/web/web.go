@@ -159,6 +159,7 @@ func New(store hub.Store, fleet hub.Fleet, log *slog.Logger) *Server {
 	s.mux.HandleFunc("POST /api/v1/bookings/{id}/confirm", s.confirmBooking)
 	s.mux.HandleFunc("POST /api/v1/bookings/{id}/cancel", s.cancelBooking)
 	s.mux.HandleFunc("POST /api/v1/bookings/{id}/staff/{action}", s.staffAction)
+	s.mux.HandleFunc("POST /api/v1/bookings/{id}/staff/move", s.staffMove)
 	s.mux.HandleFunc("GET /api/v1/venues/{id}/tables", s.listTables)
 	s.mux.HandleFunc("PUT /api/v1/venues/{id}/tables/{table}/settings", s.putTableSettings)
 	s.mux.HandleFunc("GET /api/v1/venues/{id}/groups", s.listGroups)

@@ -59,6 +59,15 @@ var samples = map[string]struct {
 		ID: "cmd_2", Kind: wire.CommandPoll, Expires: at.Add(time.Minute),
 		Body: json.RawMessage(`{"reservations":["10687527-56dc-438b-a2ef-d942516b5cca"]}`),
 	}, func() any { return new(wire.Command) }},
+	"command_update": {wire.TypeCommand, wire.Command{
+		ID: "cmd_3", Kind: wire.CommandUpdateReservation, Expires: at.Add(time.Minute),
+		Body: json.RawMessage(`{"booking_id":"bk_1","reservation_id":"r-1",` +
+			`"start":"2025-06-14T17:00:00Z","table_ids":["t-6","t-7"]}`),
+	}, func() any { return new(wire.Command) }},
+	"update_request": {"", wire.UpdateRequest{
+		BookingID: "bk_1", ReservationID: "r-1", Start: at.Add(time.Hour),
+		Duration: wire.Duration(90 * time.Minute), TableIDs: []string{"t-6", "t-7"},
+	}, func() any { return new(wire.UpdateRequest) }},
 	"result": {wire.TypeResult, wire.Result{
 		CommandID: "cmd_1", OK: false, Code: wire.CodeRefused, Message: "table 5 is taken",
 	}, func() any { return new(wire.Result) }},

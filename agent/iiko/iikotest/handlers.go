@@ -382,10 +382,16 @@ func (f *Fake) change(call string, req map[string]json.RawMessage) (int, any) {
 		return ok(map[string]any{"correlationId": f.newCommand("Error",
 			"Reserve is not in 'New' status")})
 	}
+	oldTables, oldStart := r.tables, r.start
 	if call == "reserve/change_tables" {
 		tables, _ := field[[]string](req, "tableIds")
 		if len(tables) == 0 {
 			return bad("", "tableIds is required")
+		}
+		for _, t := range tables {
+			if f.tables[t] == nil {
+				return bad("", "table "+t+" not found")
+			}
 		}
 		r.tables = tables
 	} else {
@@ -395,6 +401,11 @@ func (f *Fake) change(call string, req map[string]json.RawMessage) (int, any) {
 			return bad("", "newEstimatedStartTime must be yyyy-MM-dd HH:mm:ss.fff")
 		}
 		r.start = start
+	}
+	if f.overlaps(r) {
+		r.tables, r.start = oldTables, oldStart
+		return ok(map[string]any{"correlationId": f.newCommand("Error",
+			"Table is already reserved for this time")})
 	}
 	f.touch(r)
 	return ok(map[string]any{"correlationId": f.newCommand("Success", "")})

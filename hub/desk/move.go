@@ -186,6 +186,22 @@ func (d *Desk) sendMove(ctx context.Context, a hub.Agent, b, target hub.Booking,
 	return d.enqueue(ctx, c)
 }
 
+// OnExpired handles commands the hub expired before their agent answered
+// (the expiry job calls it): a move that lapsed leaves the booking where
+// it was, and staff get a notice saying so, as for a refused move.
+func (d *Desk) OnExpired(ctx context.Context, expired []hub.Command) {
+	for _, c := range expired {
+		if c.Kind != wire.CommandUpdateReservation {
+			continue
+		}
+		r := wire.Result{CommandID: c.ID, Code: wire.CodeExpired,
+			Message: "the agent did not answer in time (is it offline?)"}
+		if err := d.onMoveResult(ctx, c, r); err != nil {
+			d.log.Warn("a lapsed move", "command", c.ID, "err", err)
+		}
+	}
+}
+
 // onMoveResult applies the result of a reservation.update: the booking
 // moves to where the RMS holds the reservation now. A refusal leaves the
 // booking; an agent that cannot move reservations makes it move here and

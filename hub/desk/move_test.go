@@ -257,3 +257,32 @@ func TestMoveChecked(t *testing.T) {
 		t.Errorf("refused moves moved the booking: %+v", got)
 	}
 }
+
+// TestMoveLapses: the agent never answers; when the hub expires the move
+// the booking stays, and staff are told the move did not reach the RMS.
+func TestMoveLapses(t *testing.T) {
+	e, rec := moveEnvOn(t, openBolt(t), hub.ModeAPI, "reservations.write",
+		"reservations.update")
+	b := e.confirmed("g1")
+	rec.take()
+	_, sent, err := e.desk.Move(e.ctx, b.ID, "staff:ivan", start.Add(time.Hour), nil)
+	e.must("move", err)
+	if !sent {
+		t.Fatal("not sent to the RMS")
+	}
+	expired, err := e.store.ExpireCommands(e.ctx, e.clock.Now().Add(desk.MoveTimeout+time.Minute))
+	e.must("expire", err)
+	if len(expired) != 1 || expired[0].Kind != wire.CommandUpdateReservation {
+		t.Fatalf("expired %+v, want the move", expired)
+	}
+	e.desk.OnExpired(e.ctx, expired)
+	if got := e.wantState(b.ID, hub.BookingConfirmed); !at(got, start, b.TableIDs...) {
+		t.Errorf("a lapsed move moved the booking to %v", got.Start)
+	}
+	ns := e.notices()
+	if len(ns) != 1 || ns[0].Kind != hub.NoticeRMSMove ||
+		!strings.Contains(ns[0].Comment, "did not reach the RMS") ||
+		!strings.Contains(ns[0].Comment, "did not answer in time") {
+		t.Errorf("notices %+v, want one saying the move lapsed", ns)
+	}
+}

@@ -13,17 +13,22 @@ import (
 )
 
 // expiryCounter is the store as the command expiry job sees it: the
-// commands it expires are counted in the metrics.
+// commands it expires are counted in the metrics, and handed to then
+// (the desk: a move that lapsed becomes a staff notice).
 type expiryCounter struct {
 	hub.Store
-	m *metrics.Metrics
+	m    *metrics.Metrics
+	then func(ctx context.Context, expired []hub.Command)
 }
 
-// ExpireCommands expires overdue commands and counts them.
+// ExpireCommands expires overdue commands, counts them and hands them on.
 func (s expiryCounter) ExpireCommands(ctx context.Context, now time.Time) (
 	[]hub.Command, error) {
 	expired, err := s.Store.ExpireCommands(ctx, now)
 	s.m.CommandsExpired(len(expired))
+	if len(expired) > 0 && s.then != nil {
+		s.then(ctx, expired)
+	}
 	return expired, err
 }
 

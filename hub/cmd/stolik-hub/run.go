@@ -230,7 +230,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	// Background work: scheduled jobs, and on PostgreSQL the wake-ups for
 	// commands created on other replicas.
 	jobs := schedule.New(store, schedule.Options{Logger: log.With("component", "schedule")})
-	jobs.Handle(hub.JobExpireCommands, schedule.ExpireCommands(expiryCounter{store, m},
+	jobs.Handle(hub.JobExpireCommands, schedule.ExpireCommands(expiryCounter{store, m, bookingDesk.OnExpired},
 		time.Now, log.With("component", "schedule")))
 	for kind, h := range bookingDesk.Handlers() {
 		jobs.Handle(kind, h)

@@ -19,8 +19,7 @@ import (
 // the iiko webhook: whatever the body, the hub answers 2xx or 4xx, never
 // 5xx, never panics, and queues at most the bounded polls for the agent.
 func FuzzIikoHook(f *testing.F) {
-	example, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "rms", "examples",
-		"iiko-cloud-webhook-reserve-update.json"))
+	example, err := os.ReadFile(filepath.Join("testdata", "iiko-cloud-webhook-reserve-update.json"))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -42,27 +42,39 @@ func (b *Bot) Changed(ctx context.Context, from hub.BookingState, bk hub.Booking
 // on another replica, or whose telling failed. Run calls it every
 // SweepInterval.
 func (b *Bot) Sweep(ctx context.Context) error {
-	// TODO(#7): the sweep reads every open booking one by one; a store
-	// query for bookings changed since the last sweep would make it one
-	// read when thousands of bookings are open.
 	open, err := b.store.OpenTelegramBookings(ctx)
 	if err != nil {
 		return err
 	}
+	// The bookings are read in chunks, not one by one: thousands may be
+	// open, and every replica sweeps every SweepInterval.
+	const chunk = 500
 	var errs []error
-	for _, tb := range open {
-		bk, err := b.store.Booking(ctx, tb.BookingID)
-		if errors.Is(err, hub.ErrNotFound) {
-			tb.Done = true
-			errs = append(errs, b.store.PutTelegramBooking(ctx, tb))
-			continue
+	for len(open) > 0 {
+		part := open[:min(chunk, len(open))]
+		open = open[len(part):]
+		ids := make([]string, len(part))
+		for i, tb := range part {
+			ids[i] = tb.BookingID
 		}
+		list, err := b.store.BookingsByIDs(ctx, ids)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if bk.State != tb.Told || !bk.Start.Equal(tb.ToldStart) {
-			errs = append(errs, b.tell(ctx, bk.ID))
+		byID := make(map[string]hub.Booking, len(list))
+		for _, bk := range list {
+			byID[bk.ID] = bk
+		}
+		for _, tb := range part {
+			bk, ok := byID[tb.BookingID]
+			switch {
+			case !ok:
+				tb.Done = true
+				errs = append(errs, b.store.PutTelegramBooking(ctx, tb))
+			case bk.State != tb.Told || !bk.Start.Equal(tb.ToldStart):
+				errs = append(errs, b.tell(ctx, bk.ID))
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -30,7 +30,8 @@ function floor(section) {
       g.setAttribute("class", "table " + state);
       g.dataset.state = state;
       var label = g.querySelector("text.state");
-      if (label) label.textContent = state;
+      // The section carries each state's words in the page's language.
+      if (label) label.textContent = section.dataset[state] || state;
     });
     ["free", "reserved", "occupied"].forEach(function (k) {
       var el = document.getElementById("count-" + k);
@@ -44,7 +45,7 @@ function floor(section) {
       var tr = known[b.id];
       if (!tr) { changed = true; return; }
       var cell = tr.querySelector("[data-field=state]");
-      if (cell && cell.textContent !== b.state) changed = true;
+      if (cell && cell.dataset.state !== b.state) changed = true;
     });
     if (changed && !editing()) location.reload();
   });

@@ -114,12 +114,12 @@ type frame struct {
 	Title string
 	// Lang is the page's language; Here its address, for the switch link.
 	Lang, Here string
-	User    string
-	Support bool
-	CSRF    string
-	Now     time.Time
-	Flash   string
-	Page    any
+	User       string
+	Support    bool
+	CSRF       string
+	Now        time.Time
+	Flash      string
+	Page       any
 }
 
 func (s *Server) frame(p principal, title string, page any) frame {

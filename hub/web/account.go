@@ -188,8 +188,8 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 type loginData struct {
 	Next, Email, Error string
-	// Lang is the page's language; Here its address, for the switch link.
-	Lang, Here string
+	// Here is the page's address, for the language switch link.
+	Here string
 }
 
 // safeNext keeps a redirect target on this site.

@@ -112,14 +112,14 @@ func ago(t time.Time, now time.Time) string {
 // frame is what every page gets besides its own data.
 type frame struct {
 	Title string
-	// Lang is the page's language; Here its address, for the switch link.
-	Lang, Here string
-	User       string
-	Support    bool
-	CSRF       string
-	Now        time.Time
-	Flash      string
-	Page       any
+	// Here is the page's address, for the language switch link.
+	Here    string
+	User    string
+	Support bool
+	CSRF    string
+	Now     time.Time
+	Flash   string
+	Page    any
 }
 
 func (s *Server) frame(p principal, title string, page any) frame {
@@ -134,10 +134,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, page s
 	lang := langOf(r)
 	switch d := data.(type) {
 	case frame:
-		d.Lang, d.Here = lang, r.URL.RequestURI()
+		d.Here = r.URL.RequestURI()
 		data = d
 	case loginData:
-		d.Lang, d.Here = lang, r.URL.RequestURI()
+		d.Here = r.URL.RequestURI()
 		data = d
 	}
 	t := pages[lang][page]

@@ -506,7 +506,8 @@ func (s *Server) bookingAction(w http.ResponseWriter, r *http.Request, p princip
 			s.log.Warn("staff action failed", "booking", b.ID, "action",
 				r.PathValue("action"), "err", err)
 		}
-		http.Redirect(w, r, back+"&error="+urlQuery(x.T("err.not_done", "why", msg))+"#bookings",
+		http.Redirect(w, r, back+"&error="+urlQuery(x.T("err.not_done", "why", msg))+
+			"#bookings",
 			http.StatusSeeOther)
 		return
 	}

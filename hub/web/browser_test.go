@@ -282,6 +282,15 @@ func TestBrowser(t *testing.T) {
 	)
 	checkFits(t, ctx, "fleet page at 390 px")
 	checkA11y(t, ctx, "fleet page at 390 px")
+	// Still in Russian, the fleet's script writes its badges in Russian.
+	run("the fleet's script ran", chromedp.WaitReady(chromedp.CSS(
+		`#agent-agt_a [data-field=rms][data-shown]`)))
+	if got := text(`#agent-agt_a [data-field=connection]`); got != "в сети" {
+		t.Errorf("connection of agt_a %q on the Russian fleet page, want в сети", got)
+	}
+	if got := text(`#agent-agt_a [data-field=rms] .badge`); got != "ок" && got != "ошибка" {
+		t.Errorf("RMS badge of agt_a %q on the Russian fleet page, want ок or ошибка", got)
+	}
 	phoneShot("fleet-phone.png")
 }
 

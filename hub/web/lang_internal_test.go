@@ -11,9 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stolik/stolik/hub"
 	"github.com/stolik/stolik/hub/i18n"
+	"github.com/stolik/stolik/shared/wire"
 )
 
 // TestDashboardCatalogComplete fails when a key is missing in one
@@ -111,6 +113,12 @@ func TestDashboardHasKeysUsed(t *testing.T) {
 		"table.":  {TableFree, TableReserved, TableOccupied},
 		"action.": {"confirm", "decline", "seat", "cancel"},
 		"reason.": {},
+		"attention.": {},
+	}
+	for _, v := range []AgentView{{}, {LastSeen: time.Now()},
+		{Connected: true, Health: wire.ConnectorHealth{OK: true, Error: "slow"},
+			Backlog: attentionBacklog + 1, Behind: true}} {
+		built["attention."] = append(built["attention."], attention(v)...)
 	}
 	for _, st := range []hub.BookingState{hub.BookingHeld, hub.BookingRequested,
 		hub.BookingConfirmed, hub.BookingDeclined, hub.BookingExpired, hub.BookingCancelled,

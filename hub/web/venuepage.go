@@ -346,7 +346,7 @@ func (s *Server) venuesPage(w http.ResponseWriter, r *http.Request, p principal)
 		}
 	}
 	slices.SortFunc(vs, func(a, b hub.Venue) int { return cmp.Compare(a.Name, b.Name) })
-	s.render(w, r, http.StatusOK, "venues.html", s.frame(p, "Venues",
+	s.render(w, r, http.StatusOK, "venues.html", s.frame(p, textsOf(r).T("venues.title"),
 		venuesData{Venues: vs, Error: r.URL.Query().Get("error")}))
 }
 

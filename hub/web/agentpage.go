@@ -156,7 +156,8 @@ func (s *Server) agentPage(w http.ResponseWriter, r *http.Request, p principal) 
 			}
 		}
 	}
-	s.render(w, r, http.StatusOK, "agent.html", s.frame(p, textsOf(r).T("agent.title", "id", a.ID), data))
+	title := textsOf(r).T("agent.title", "id", a.ID)
+	s.render(w, r, http.StatusOK, "agent.html", s.frame(p, title, data))
 }
 
 func (s *Server) agentResync(w http.ResponseWriter, r *http.Request, p principal) {

@@ -109,10 +109,10 @@ func TestDashboardHasKeysUsed(t *testing.T) {
 		}
 	}
 	built := map[string][]string{
-		"state.":  {},
-		"table.":  {TableFree, TableReserved, TableOccupied},
-		"action.": {"confirm", "decline", "seat", "cancel"},
-		"reason.": {},
+		"state.":     {},
+		"table.":     {TableFree, TableReserved, TableOccupied},
+		"action.":    {"confirm", "decline", "seat", "cancel"},
+		"reason.":    {},
 		"attention.": {},
 	}
 	for _, v := range []AgentView{{}, {LastSeen: time.Now()},

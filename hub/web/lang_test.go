@@ -54,7 +54,8 @@ func TestDashboardLanguage(t *testing.T) {
 	_, page := ru.get("/venues/ven_a?date=" + tomorrow)
 	wantIn(t, "Russian venue page", page,
 		[]string{`<html lang="ru">`, "Зал сейчас", "Бронь по телефону", "Брони на ",
-			`data-state="requested">запрошена`, ">подтвердить</button>", "Всё занято на это время",
+			`data-state="requested">запрошена`, ">подтвердить</button>",
+			"Всё занято на это время",
 			`href="/lang?to=en&amp;next=%2fvenues%2fven_a%3fdate%3d` + tomorrow + `"`},
 		[]string{"Floor now", "Phone booking", ">confirm</button>"})
 

@@ -21,7 +21,8 @@ import (
 // the account's (hub.User.Lang, stolik-hub user add --lang), the
 // browser's first Russian-like or English tag in Accept-Language, else
 // Russian for venue staff and on the sign-in page and English for
-// support. Errors from deeper layers (the desk's, the store's) stay
+// support. Signing out forgets the choice, so the next person at a shared
+// browser gets their own. Errors from deeper layers (the desk's, the store's) stay
 // English.
 
 //go:embed locales/*.yaml

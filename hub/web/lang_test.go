@@ -42,8 +42,8 @@ func wantIn(t *testing.T, what, body string, want, notWant []string) {
 
 // TestDashboardLanguage: staff without a language of their own read the
 // venue page and its errors in Russian; the switch link turns the pages
-// English and back; an account's language beats the browser's; the
-// sign-in page goes by the browser, else Russian.
+// English and back, until signing out; an account's language beats the
+// browser's; the sign-in page goes by the browser, else Russian.
 func TestDashboardLanguage(t *testing.T) {
 	h := newLiveHub(t)
 	h.booking("bkg_ru", "ven_a", "t1")
@@ -81,6 +81,19 @@ func TestDashboardLanguage(t *testing.T) {
 	ru.get("/lang?to=ru&next=/venues")
 	_, page = ru.get("/venues")
 	wantIn(t, "venues switched back", page, []string{`<html lang="ru">`, "Рестораны"}, nil)
+
+	// Signing out forgets the choice: the next person at this browser
+	// (an English account) gets their own language.
+	ru.get("/lang?to=ru&next=/venues")
+	if code, _ := ru.post("/logout", ru.form()); code != http.StatusSeeOther {
+		t.Fatalf("sign out: %d, want 303", code)
+	}
+	code, _ = ru.post("/login", url.Values{"email": {"staff@a.ru"}, "password": {password}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("sign in after sign-out: %d, want 303", code)
+	}
+	_, page = ru.get("/venues")
+	wantIn(t, "the next account's page", page, []string{`<html lang="en">`}, nil)
 
 	// An account's language beats the browser's.
 	en := h.signIn("staff@a.ru")

@@ -29,9 +29,15 @@ type User struct {
 	PasswordHash []byte `json:"-"`
 	Role         Role   `json:"role"`
 	// VenueIDs are the venues a staff account works for; empty for support.
-	VenueIDs  []string  `json:"venue_ids"`
+	VenueIDs []string `json:"venue_ids"`
+	// Lang is the language the dashboard speaks to the account: "ru",
+	// "en", or "" to go by the browser's (see UserLangs).
+	Lang      string    `json:"lang,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// UserLangs are the languages an account may prefer.
+var UserLangs = []string{"ru", "en"}
 
 // Allows reports whether u may see and act on venueID.
 func (u User) Allows(venueID string) bool {
@@ -56,6 +62,9 @@ func (u User) Validate() error {
 	}
 	if len(u.PasswordHash) == 0 {
 		errs = append(errs, errors.New("password hash is required"))
+	}
+	if u.Lang != "" && !slices.Contains(UserLangs, u.Lang) {
+		errs = append(errs, fmt.Errorf("lang %q: want ru, en or none", u.Lang))
 	}
 	switch u.Role {
 	case RoleSupport:

@@ -18,8 +18,8 @@ func (s *Store) CreateUser(ctx context.Context, u hub.User) error {
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, password_hash, role,
-			created_at) VALUES ($1, $2, $3, $4, $5)`, u.ID, u.Email, u.PasswordHash, u.Role,
-			u.CreatedAt); err != nil {
+			lang, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, u.Email, u.PasswordHash,
+			u.Role, u.Lang, u.CreatedAt); err != nil {
 			return classify(err)
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO user_venues (user_id, venue_id)
@@ -32,7 +32,7 @@ func (s *Store) CreateUser(ctx context.Context, u hub.User) error {
 	return nil
 }
 
-const userQuery = `SELECT u.id, u.email, u.password_hash, u.role, u.created_at,
+const userQuery = `SELECT u.id, u.email, u.password_hash, u.role, u.lang, u.created_at,
 		coalesce(array_agg(v.venue_id ORDER BY v.venue_id)
 			FILTER (WHERE v.venue_id IS NOT NULL), '{}')
 	FROM users u LEFT JOIN user_venues v ON v.user_id = u.id`
@@ -40,7 +40,7 @@ const userQuery = `SELECT u.id, u.email, u.password_hash, u.role, u.created_at,
 func (s *Store) user(ctx context.Context, where, arg string) (hub.User, error) {
 	var u hub.User
 	err := s.pool.QueryRow(ctx, userQuery+" WHERE "+where+" GROUP BY u.id", arg).
-		Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Role, &u.CreatedAt, &u.VenueIDs)
+		Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Role, &u.Lang, &u.CreatedAt, &u.VenueIDs)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.User{}, notFound("user", arg)
 	}

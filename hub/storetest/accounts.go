@@ -37,13 +37,13 @@ func testSupportAPIKey(t *testing.T, s hub.Store) {
 }
 
 // testUsers: accounts are found by id and by email (in any case), keep
-// their password hash and sorted venues, and refuse a taken id or email,
+// their password hash, sorted venues and language, and refuse a taken id or email,
 // an unknown venue and what Validate refuses, storing nothing then.
 func testUsers(t *testing.T, s hub.Store) {
 	ctx := context.Background()
 	a, b := createVenue(t, s, "ven_a"), createVenue(t, s, "ven_b")
 	staff := hub.User{ID: "usr_1", Email: "anna@cafe.ru", PasswordHash: []byte("hash1"),
-		Role: hub.RoleStaff, VenueIDs: []string{b.ID, a.ID}, CreatedAt: t0}
+		Role: hub.RoleStaff, VenueIDs: []string{b.ID, a.ID}, Lang: "ru", CreatedAt: t0}
 	support := hub.User{ID: "usr_2", Email: "sup@stolik.ru", PasswordHash: []byte("hash2"),
 		Role: hub.RoleSupport, CreatedAt: t0}
 	wantErr(t, "create staff", s.CreateUser(ctx, staff), nil)
@@ -91,6 +91,8 @@ func testUsers(t *testing.T, s hub.Store) {
 			Role: hub.RoleSupport},
 		"unknown role": {ID: "usr_8", Email: "w@cafe.ru", PasswordHash: []byte("h"),
 			Role: "boss"},
+		"unknown lang": {ID: "usr_9", Email: "v@cafe.ru", PasswordHash: []byte("h"),
+			Role: hub.RoleSupport, Lang: "de"},
 	} {
 		wantErr(t, name, s.CreateUser(ctx, u), hub.ErrInvalid)
 	}

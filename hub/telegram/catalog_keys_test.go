@@ -93,6 +93,14 @@ func TestCatalogHasKeysUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys, prefixes := catalogueUses(t)
+	// Dates are written by i18n.Catalog.Date with these keys.
+	keys["date.format"] = "i18n.Catalog.Date"
+	for i := range 7 {
+		keys["wd."+strconv.Itoa(i)] = "i18n.Catalog.Date"
+	}
+	for i := 1; i <= 12; i++ {
+		keys["mon."+strconv.Itoa(i)] = "i18n.Catalog.Date"
+	}
 	if len(keys) < 50 || len(prefixes) < 3 {
 		t.Fatalf("found %d keys and %d key prefixes in the source; the scan is broken",
 			len(keys), len(prefixes))
@@ -125,7 +133,7 @@ func TestCatalogueScan(t *testing.T) {
 			t.Errorf("the scan did not find key %q", want)
 		}
 	}
-	for _, want := range []string{"state.", "st.", "wd.", "mon."} {
+	for _, want := range []string{"state.", "st."} {
 		if _, ok := prefixes[want]; !ok {
 			t.Errorf("the scan did not find key prefix %q", want)
 		}

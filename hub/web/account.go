@@ -165,16 +165,16 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request,
 		}
 		if !ok {
 			if !safeMethod(r.Method) {
-				http.Error(w, "sign in again: your session ended", http.StatusUnauthorized)
+				http.Error(w, textsOf(r).T("err.session_ended"), http.StatusUnauthorized)
 				return
 			}
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()),
 				http.StatusSeeOther)
 			return
 		}
+		r = withLang(r, langFor(r, &p.user))
 		if !safeMethod(r.Method) && !validCSRF(p, r.PostFormValue("csrf")) {
-			http.Error(w, "the form is missing its security token (CSRF); reload the page "+
-				"and try again", http.StatusForbidden)
+			http.Error(w, textsOf(r).T("err.csrf"), http.StatusForbidden)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
@@ -188,6 +188,8 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 type loginData struct {
 	Next, Email, Error string
+	// Here is the page's address, for the language switch link.
+	Here string
 }
 
 // safeNext keeps a redirect target on this site.
@@ -211,8 +213,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if wait > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-		data.Error = fmt.Sprintf("Too many failed attempts. Try again in %d minutes.",
-			int(wait.Minutes())+1)
+		data.Error = textsOf(r).T("login.too_many", "minutes", int(wait.Minutes())+1)
 		s.log.Warn("login rate limited", "remote", ip)
 		s.render(w, r, http.StatusTooManyRequests, "login.html", data)
 		return
@@ -231,7 +232,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.log.Error("count failed sign-in", "remote", ip, "err", err)
 		}
 		s.log.Info("login failed", "remote", ip)
-		data.Error = "Wrong email or password."
+		data.Error = textsOf(r).T("login.wrong")
 		s.render(w, r, http.StatusUnauthorized, "login.html", data)
 		return
 	}
@@ -271,6 +272,10 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p principal) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+	// The next person at this browser (a shared terminal at the door)
+	// gets their own account's language, not the one chosen here.
+	http.SetCookie(w, &http.Cookie{Name: LangCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

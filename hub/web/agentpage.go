@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -60,7 +61,7 @@ func series(samples []hub.AgentSample, from time.Time, minutes int) Series {
 
 // chart draws the series as an inline SVG: changes per minute and backlog,
 // each scaled to its own maximum.
-func chart(sr Series) template.HTML {
+func chart(sr Series, x texts) template.HTML {
 	const w, h, pad = 720.0, 160.0, 20.0
 	n := len(sr.Changes)
 	line := func(vals []int64) (string, int64) {
@@ -82,22 +83,21 @@ func chart(sr Series) template.HTML {
 	changes, topC := line(sr.Changes)
 	backlog, topB := line(sr.Backlog)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" `+
-		`aria-label="Changes per minute (up to %d) and backlog (up to %d) over 24 hours">`,
-		w, h, topC, topB)
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s">`,
+		w, h, html.EscapeString(x.T("chart.label", "changes", topC, "backlog", topB)))
 	fmt.Fprintf(&b, `<rect x="0" y="0" width="%.0f" height="%.0f" class="chart-bg"/>`, w, h)
 	fmt.Fprintf(&b, `<polyline class="line-changes" points="%s"/>`, changes)
 	fmt.Fprintf(&b, `<polyline class="line-backlog" points="%s"/>`, backlog)
-	fmt.Fprintf(&b, `<text x="%.0f" y="14" class="chart-label">changes/min, max %d</text>`,
-		pad, topC)
+	fmt.Fprintf(&b, `<text x="%.0f" y="14" class="chart-label">%s</text>`,
+		pad, html.EscapeString(x.T("chart.changes", "max", topC)))
 	fmt.Fprintf(&b, `<text x="%.0f" y="14" class="chart-label backlog" text-anchor="end">`+
-		`backlog, max %d</text>`, w-pad, topB)
+		`%s</text>`, w-pad, html.EscapeString(x.T("chart.backlog", "max", topB)))
 	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" class="chart-label">%s</text>`, pad, h-4,
 		sr.From.Format("15:04 UTC"))
-	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" class="chart-label" text-anchor="end">now</text>`,
-		w-pad, h-4)
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" class="chart-label" text-anchor="end">%s</text>`,
+		w-pad, h-4, html.EscapeString(x.T("chart.now")))
 	b.WriteString(`</svg>`)
-	return template.HTML(b.String()) //nolint:gosec // numbers and fixed text only
+	return template.HTML(b.String()) //nolint:gosec // numbers and escaped catalogue text only
 }
 
 type agentData struct {
@@ -140,7 +140,7 @@ func (s *Server) agentPage(w http.ResponseWriter, r *http.Request, p principal) 
 		s.pageError(w, r, http.StatusInternalServerError, "list commands", err)
 		return
 	}
-	data := agentData{Agent: row, Chart: chart(sr), Series: sr, Commands: cmds}
+	data := agentData{Agent: row, Chart: chart(sr, textsOf(r)), Series: sr, Commands: cmds}
 	if id := r.URL.Query().Get("logs"); id != "" {
 		c, err := s.store.Command(ctx, id)
 		if err == nil && c.AgentID == a.ID && c.Kind == wire.CommandLogs {
@@ -148,7 +148,7 @@ func (s *Server) agentPage(w http.ResponseWriter, r *http.Request, p principal) 
 			if c.Result != nil && c.Result.OK {
 				var res wire.LogsResult
 				if err := json.Unmarshal(c.Result.Body, &res); err != nil {
-					data.LogsError = "the agent's answer could not be read: " + err.Error()
+					data.LogsError = textsOf(r).T("agent.logs_unreadable", "err", err.Error())
 				}
 				data.LogLines = res.Lines
 			} else if c.Result != nil {
@@ -156,7 +156,8 @@ func (s *Server) agentPage(w http.ResponseWriter, r *http.Request, p principal) 
 			}
 		}
 	}
-	s.render(w, r, http.StatusOK, "agent.html", s.frame(p, "Agent "+a.ID, data))
+	title := textsOf(r).T("agent.title", "id", a.ID)
+	s.render(w, r, http.StatusOK, "agent.html", s.frame(p, title, data))
 }
 
 func (s *Server) agentResync(w http.ResponseWriter, r *http.Request, p principal) {

@@ -242,12 +242,55 @@ func TestBrowser(t *testing.T) {
 		t.Logf("screenshot: %s", file)
 	}
 	phoneShot("venue-phone.png")
+
+	// Switched to Russian with the link, the page still fits and labels
+	// every control, and the script writes a table's new state in Russian.
+	run("switch to Russian",
+		chromedp.Click(chromedp.ID("lang-switch")),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="ru"] #floor svg`)),
+	)
+	checkFits(t, ctx, "Russian venue page at 390 px")
+	checkA11y(t, ctx, "Russian venue page at 390 px")
+	if got := text("#floor-h"); got != "Зал сейчас" {
+		t.Errorf("floor heading %q after switching to Russian", got)
+	}
+	label := func() string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(`+
+			`"#table-`+tables[0]+` text.state").textContent`))
+		if err != nil {
+			t.Fatalf("read the label of table %s: %v", tables[0], err)
+		}
+		return s
+	}
+	if got := label(); got != "свободен" {
+		t.Errorf("table %s labelled %q before its order, want свободен", tables[0], got)
+	}
+	rms.OpenOrder(tables[0], 2)
+	deadline = time.Now().Add(15 * time.Second)
+	for label() != "занят" {
+		if time.Now().After(deadline) {
+			t.Fatalf("table %s labelled %q 15s after its order, want занят", tables[0],
+				label())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	phoneShot("venue-phone-ru.png")
 	run("fleet at phone width",
 		chromedp.Navigate(h.srv.URL+"/fleet"),
 		chromedp.WaitVisible(chromedp.ID("fleet")),
 	)
 	checkFits(t, ctx, "fleet page at 390 px")
 	checkA11y(t, ctx, "fleet page at 390 px")
+	// Still in Russian, the fleet's script writes its badges in Russian.
+	run("the fleet's script ran", chromedp.WaitReady(chromedp.CSS(
+		`#agent-agt_a [data-field=rms][data-shown]`)))
+	if got := text(`#agent-agt_a [data-field=connection]`); got != "в сети" {
+		t.Errorf("connection of agt_a %q on the Russian fleet page, want в сети", got)
+	}
+	if got := text(`#agent-agt_a [data-field=rms] .badge`); got != "ок" && got != "ошибка" {
+		t.Errorf("RMS badge of agt_a %q on the Russian fleet page, want ок or ошибка", got)
+	}
 	phoneShot("fleet-phone.png")
 }
 

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/stolik/stolik/hub"
 )
 
 // Dashboard
@@ -20,6 +22,7 @@ import (
 // that refreshes the fleet and the floor plan from JSON every few seconds.
 //
 //	GET  /login, POST /login, POST /logout
+//	GET  /lang?to=ru|en[&next=]             the pages' language (see lang.go)
 //	GET  /fleet (and /fleet.json)           agents, those needing attention first
 //	GET  /agents/{id}                       chart, reconnects, commands, logs
 //	POST /agents/{id}/resync|revoke|logs    actions (revoke: support only)
@@ -40,39 +43,52 @@ var templateFiles embed.FS
 //go:embed static
 var staticFiles embed.FS
 
-var funcs = template.FuncMap{
-	"ago":   ago,
-	"clock": func(t time.Time, z *time.Location) string { return t.In(z).Format("15:04") },
-	"stamp": func(t time.Time) string {
-		if t.IsZero() {
-			return "never"
-		}
-		return t.UTC().Format("2006-01-02 15:04:05 UTC")
-	},
-	"join": strings.Join,
-	// staffReasons and refuses feed the decline and cancel reasons on the
-	// venue page.
-	"staffReasons": func() []string { return staffReasons },
-	"refuses": func(actions []string) bool {
-		return slices.Contains(actions, "decline") || slices.Contains(actions, "cancel")
-	},
+// funcs are the templates' functions in lang: t writes a catalogue text
+// ({{t "key" "name" value}}), lang and otherLang name the page's language
+// and the one the switch link offers.
+func funcs(lang string) template.FuncMap {
+	x := texts(lang)
+	return template.FuncMap{
+		"t":         x.T,
+		"lang":      func() string { return lang },
+		"otherLang": func() string { return otherLang(lang) },
+		"ago":       ago,
+		"clock":     func(t time.Time, z *time.Location) string { return t.In(z).Format("15:04") },
+		"stamp": func(t time.Time) string {
+			if t.IsZero() {
+				return x.T("time.never")
+			}
+			return t.UTC().Format("2006-01-02 15:04:05 UTC")
+		},
+		"join": strings.Join,
+		// staffReasons and refuses feed the decline and cancel reasons on
+		// the venue page.
+		"staffReasons": func() []string { return staffReasons },
+		"refuses": func(actions []string) bool {
+			return slices.Contains(actions, "decline") || slices.Contains(actions, "cancel")
+		},
+	}
 }
 
-// pages holds one template set per page: the layout plus the page.
-var pages = func() map[string]*template.Template {
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFiles,
-		"templates/layout.html"))
+// pages holds, by language, one template set per page: the layout plus
+// the page.
+var pages = func() map[string]map[string]*template.Template {
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
-	out := make(map[string]*template.Template)
-	for _, n := range names {
-		name := strings.TrimPrefix(n, "templates/")
-		if name == "layout.html" {
-			continue
+	out := make(map[string]map[string]*template.Template)
+	for _, lang := range hub.UserLangs {
+		base := template.Must(template.New("").Funcs(funcs(lang)).ParseFS(templateFiles,
+			"templates/layout.html"))
+		out[lang] = make(map[string]*template.Template)
+		for _, n := range names {
+			name := strings.TrimPrefix(n, "templates/")
+			if name == "layout.html" {
+				continue
+			}
+			out[lang][name] = template.Must(template.Must(base.Clone()).ParseFS(templateFiles, n))
 		}
-		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFiles, n))
 	}
 	return out
 }()
@@ -96,7 +112,9 @@ func ago(t time.Time, now time.Time) string {
 
 // frame is what every page gets besides its own data.
 type frame struct {
-	Title   string
+	Title string
+	// Here is the page's address, for the language switch link.
+	Here    string
 	User    string
 	Support bool
 	CSRF    string
@@ -114,7 +132,16 @@ func (s *Server) frame(p principal, title string, page any) frame {
 // clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, page string,
 	data any) {
-	t := pages[page]
+	lang := langOf(r)
+	switch d := data.(type) {
+	case frame:
+		d.Here = r.URL.RequestURI()
+		data = d
+	case loginData:
+		d.Here = r.URL.RequestURI()
+		data = d
+	}
+	t := pages[lang][page]
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, page, data); err != nil {
 		s.pageError(w, r, http.StatusInternalServerError, "render "+page, err)
@@ -152,6 +179,7 @@ func (s *Server) dashboardRoutes() {
 	static, _ := fs.Sub(staticFiles, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/",
 		http.FileServer(http.FS(static))))
+	handle("GET /lang", s.switchLang)
 	handle("GET /login", s.loginPage)
 	handle("POST /login", s.login)
 	handle("POST /logout", s.page(s.logout))

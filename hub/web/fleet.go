@@ -148,7 +148,7 @@ func (s *Server) fleetPage(w http.ResponseWriter, r *http.Request, p principal) 
 		s.pageError(w, r, http.StatusInternalServerError, "list agents", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "fleet.html", s.frame(p, "Fleet",
+	s.render(w, r, http.StatusOK, "fleet.html", s.frame(p, textsOf(r).T("fleet.title"),
 		fleetData{Query: q, Rows: rows, Total: len(rows)}))
 }
 

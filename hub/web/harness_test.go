@@ -73,10 +73,16 @@ func newLiveHub(t testing.TB) *liveHub {
 	mustDo(t, st.CreateAgent(ctx, h.agentB))
 	hash, err := web.HashPassword(password, 4)
 	mustDo(t, err)
+	// The tests read the pages' English; staff-ru@a.ru keeps the staff's
+	// default, Russian.
 	for _, u := range []hub.User{
-		{ID: "usr_sup", Email: "support@stolik.ru", Role: hub.RoleSupport},
-		{ID: "usr_a", Email: "staff@a.ru", Role: hub.RoleStaff, VenueIDs: []string{"ven_a"}},
-		{ID: "usr_b", Email: "staff@b.ru", Role: hub.RoleStaff, VenueIDs: []string{"ven_b"}},
+		{ID: "usr_sup", Email: "support@stolik.ru", Role: hub.RoleSupport, Lang: "en"},
+		{ID: "usr_a", Email: "staff@a.ru", Role: hub.RoleStaff, VenueIDs: []string{"ven_a"},
+			Lang: "en"},
+		{ID: "usr_b", Email: "staff@b.ru", Role: hub.RoleStaff, VenueIDs: []string{"ven_b"},
+			Lang: "en"},
+		{ID: "usr_ru", Email: "staff-ru@a.ru", Role: hub.RoleStaff,
+			VenueIDs: []string{"ven_a"}},
 	} {
 		u.PasswordHash, u.CreatedAt = hash, now
 		mustDo(t, st.CreateUser(ctx, u))

@@ -74,8 +74,9 @@ func replicas(t *testing.T, n int) []*replica {
 	hash, err := web.HashPassword(password, 4)
 	mustDo(t, err)
 	for _, u := range []hub.User{
-		{ID: "usr_sup", Email: "support@stolik.ru", Role: hub.RoleSupport},
-		{ID: "usr_a", Email: "staff@a.ru", Role: hub.RoleStaff, VenueIDs: []string{"ven_0"}},
+		{ID: "usr_sup", Email: "support@stolik.ru", Role: hub.RoleSupport, Lang: "en"},
+		{ID: "usr_a", Email: "staff@a.ru", Role: hub.RoleStaff, VenueIDs: []string{"ven_0"},
+			Lang: "en"},
 	} {
 		u.PasswordHash, u.CreatedAt = hash, now
 		mustDo(t, st.CreateUser(ctx, u))

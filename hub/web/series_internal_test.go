@@ -29,7 +29,7 @@ func TestSeries(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("series (-want +got):\n%s", diff)
 	}
-	if svg := chart(got); len(svg) == 0 {
+	if svg := chart(got, texts("en")); len(svg) == 0 {
 		t.Error("empty chart")
 	}
 }

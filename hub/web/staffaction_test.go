@@ -56,7 +56,8 @@ func staffVenue(t *testing.T) (*browser, hub.Store) {
 	hash, err := web.HashPassword(password, 4)
 	mustDo(t, err)
 	mustDo(t, st.CreateUser(ctx, hub.User{ID: "usr_1", Email: "staff@pushkin.ru",
-		PasswordHash: hash, Role: hub.RoleStaff, VenueIDs: []string{"ven_1"}, CreatedAt: now}))
+		PasswordHash: hash, Role: hub.RoleStaff, VenueIDs: []string{"ven_1"}, Lang: "en",
+		CreatedAt: now}))
 
 	live := allLive{since: now}
 	api := web.New(st, live, quietLog())
@@ -115,7 +116,7 @@ func TestDeclineReason(t *testing.T) {
 	_, page := b.get("/venues/ven_1?date=" + tomorrow)
 	for _, want := range []string{`<label for="reason-` + list[0].ID + `"`,
 		`<select id="reason-` + list[0].ID + `" name="reason">`,
-		`<option>Fully booked at that time</option>`,
+		`<option value="Fully booked at that time">Fully booked at that time</option>`,
 		`<label for="note-` + list[0].ID + `"`,
 		`formaction="/bookings/` + list[0].ID + `/decline"`} {
 		if !strings.Contains(page, want) {

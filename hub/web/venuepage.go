@@ -351,7 +351,7 @@ func (s *Server) venuesPage(w http.ResponseWriter, r *http.Request, p principal)
 		}
 	}
 	slices.SortFunc(vs, func(a, b hub.Venue) int { return cmp.Compare(a.Name, b.Name) })
-	s.render(w, r, http.StatusOK, "venues.html", s.frame(p, "Venues",
+	s.render(w, r, http.StatusOK, "venues.html", s.frame(p, textsOf(r).T("venues.title"),
 		venuesData{Venues: vs, Error: r.URL.Query().Get("error")}))
 }
 
@@ -366,23 +366,24 @@ func (s *Server) createVenue(w http.ResponseWriter, r *http.Request, p principal
 	zone := cmp.Or(strings.TrimSpace(r.PostFormValue("time_zone")), "Europe/Moscow")
 	mode := hub.Mode(cmp.Or(r.PostFormValue("mode"), string(hub.ModeAPI)))
 	chain := strings.TrimSpace(r.PostFormValue("chain"))
+	x := textsOf(r)
 	fail := func(msg string) {
 		http.Redirect(w, r, "/venues?error="+urlQuery(msg), http.StatusSeeOther)
 	}
 	if name == "" || len(name) > 200 {
-		fail("Give the venue a name (up to 200 characters).")
+		fail(x.T("err.venue_name"))
 		return
 	}
 	if _, err := time.LoadLocation(zone); err != nil {
-		fail("Time zone " + zone + " is not an IANA zone such as Europe/Moscow.")
+		fail(x.T("err.venue_zone", "zone", zone))
 		return
 	}
 	if !slices.Contains([]hub.Mode{hub.ModeAPI, hub.ModeFile, hub.ModeManual}, mode) {
-		fail("Mode must be api, file or manual.")
+		fail(x.T("err.venue_mode"))
 		return
 	}
 	if chain != "" && !hub.ValidChain(chain) {
-		fail("Chain " + chain + ": use 1-32 lower-case letters, digits, _ or -.")
+		fail(x.T("err.venue_chain", "chain", chain))
 		return
 	}
 	v := hub.Venue{ID: hub.NewID("ven"), Name: name, TimeZone: zone, Mode: mode, Chain: chain,
@@ -428,28 +429,29 @@ func (s *Server) phoneBooking(w http.ResponseWriter, r *http.Request, p principa
 	if !ok {
 		return
 	}
+	x := textsOf(r)
 	back := func(msg string) {
 		http.Redirect(w, r, "/venues/"+v.ID+"?error="+urlQuery(msg)+"#bookings",
 			http.StatusSeeOther)
 	}
 	if s.desk == nil {
-		back("Booking is not enabled on this hub.")
+		back(x.T("err.no_desk"))
 		return
 	}
 	zone := venueZone(v)
 	start, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("start"), zone)
 	if err != nil {
-		back("Start: give the date and time, such as 2026-12-31T19:00.")
+		back(x.T("err.start"))
 		return
 	}
 	party, err := strconv.Atoi(r.PostFormValue("party"))
 	if err != nil || party < 1 {
-		back("Party: the number of guests, 1 or more.")
+		back(x.T("err.party"))
 		return
 	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	if name == "" {
-		back("Name: say who the table is for.")
+		back(x.T("err.name"))
 		return
 	}
 	b, err := s.desk.Hold(r.Context(), desk.Request{VenueID: v.ID, Start: start, Party: party,
@@ -457,15 +459,13 @@ func (s *Server) phoneBooking(w http.ResponseWriter, r *http.Request, p principa
 		Comment: strings.TrimSpace(r.PostFormValue("comment")), Channel: desk.ChannelStaff,
 		Actor: p.actor()})
 	if err != nil && b.ID == "" {
-		back("The booking was not made: " + words(err))
+		back(x.T("err.not_made", "why", words(err)))
 		return
 	}
 	day := "/venues/" + v.ID + "?date=" + start.Format("2006-01-02")
 	if _, err := s.desk.Confirm(r.Context(), b.ID, p.actor()); err != nil {
 		s.log.Warn("phone booking held, but not confirmed", "booking", b.ID, "err", err)
-		msg := "The booking for " + name + " is held, but not confirmed: " + words(err) +
-			". Confirm it below once the problem is solved, or cancel it; the hold expires " +
-			"on its own."
+		msg := x.T("err.held", "name", name, "why", words(err))
 		http.Redirect(w, r, day+"&error="+urlQuery(msg)+"#bookings", http.StatusSeeOther)
 		return
 	}
@@ -484,8 +484,9 @@ func (s *Server) bookingAction(w http.ResponseWriter, r *http.Request, p princip
 	if v, err := s.store.Venue(r.Context(), b.VenueID); err == nil {
 		back += b.Start.In(venueZone(v)).Format("2006-01-02")
 	}
+	x := textsOf(r)
 	if s.desk == nil {
-		http.Redirect(w, r, back+"&error="+urlQuery("Booking is not enabled on this hub."),
+		http.Redirect(w, r, back+"&error="+urlQuery(x.T("err.no_desk")),
 			http.StatusSeeOther)
 		return
 	}
@@ -510,7 +511,8 @@ func (s *Server) bookingAction(w http.ResponseWriter, r *http.Request, p princip
 			s.log.Warn("staff action failed", "booking", b.ID, "action",
 				r.PathValue("action"), "err", err)
 		}
-		http.Redirect(w, r, back+"&error="+urlQuery("Not done: "+msg)+"#bookings",
+		http.Redirect(w, r, back+"&error="+urlQuery(x.T("err.not_done", "why", msg))+
+			"#bookings",
 			http.StatusSeeOther)
 		return
 	}

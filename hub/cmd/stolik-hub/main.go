@@ -5,7 +5,7 @@
 //	stolik-hub agent add --venue NAME [--time-zone ZONE] [--config FILE]
 //	stolik-hub agent list [--config FILE]
 //	stolik-hub agent revoke ID [--config FILE]
-//	stolik-hub user add --email E --role support|staff [--venue V,...]
+//	stolik-hub user add --email E --role support|staff [--venue V,...] [--lang ru|en]
 package main
 
 import (

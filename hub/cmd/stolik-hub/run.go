@@ -42,7 +42,7 @@ const usage = `usage:
   stolik-hub telegram link --venue NAME_OR_ID [--ttl 24h] [--config FILE]
   stolik-hub telegram chain --chain ID --venue NAME_OR_ID[,...] [--config FILE]
   stolik-hub apikey add --role support --name TEXT [--config FILE]
-  stolik-hub user add --email E --role support|staff [--venue V,...] [--config FILE]
+  stolik-hub user add --email E --role support|staff [--venue V,...] [--lang ru|en] [--config FILE]
   stolik-hub migrate [--config FILE]
   stolik-hub version`
 

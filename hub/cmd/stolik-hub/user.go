@@ -26,17 +26,19 @@ var stdin io.Reader = os.Stdin
 // userAdd creates a dashboard account: support (every venue) or staff of
 // the venues named.
 func userAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var email, role, venues string
+	var email, role, venues, lang string
 	c, _, err := loadConfig("user add", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "the person's email: their login")
 		fs.StringVar(&role, "role", "", "support (every venue) or staff (--venue only)")
 		fs.StringVar(&venues, "venue", "", "staff: venue names or ids, comma-separated")
+		fs.StringVar(&lang, "lang", "", "the dashboard's language for them: ru or en "+
+			"(default: the browser's, else ru for staff and en for support)")
 	})
 	if err != nil {
 		return err
 	}
 	u := hub.User{ID: hub.NewID("usr"), Email: hub.NormalizeEmail(email), Role: hub.Role(role),
-		CreatedAt: time.Now().UTC()}
+		Lang: lang, CreatedAt: time.Now().UTC()}
 	switch {
 	case u.Email == "":
 		return errors.New("user add: --email is required")
@@ -46,6 +48,8 @@ func userAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return errors.New("user add: staff need --venue (names or ids, comma-separated)")
 	case u.Role == hub.RoleSupport && venues != "":
 		return errors.New("user add: support sees every venue; drop --venue")
+	case u.Lang != "" && !slices.Contains(hub.UserLangs, u.Lang):
+		return errors.New("user add: --lang must be ru or en")
 	}
 	password, err := readPassword(stderr)
 	if err != nil {
@@ -73,6 +77,9 @@ func userAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "id: %s\nemail: %s\nrole: %s\n", u.ID, u.Email, u.Role)
 	if len(u.VenueIDs) > 0 {
 		fmt.Fprintf(stdout, "venues: %s\n", strings.Join(u.VenueIDs, ","))
+	}
+	if u.Lang != "" {
+		fmt.Fprintf(stdout, "lang: %s\n", u.Lang)
 	}
 	return nil
 }

@@ -30,7 +30,8 @@ function floor(section) {
       g.setAttribute("class", "table " + state);
       g.dataset.state = state;
       var label = g.querySelector("text.state");
-      if (label) label.textContent = state;
+      // The section carries each state's words in the page's language.
+      if (label) label.textContent = section.dataset[state] || state;
     });
     ["free", "reserved", "occupied"].forEach(function (k) {
       var el = document.getElementById("count-" + k);
@@ -44,7 +45,7 @@ function floor(section) {
       var tr = known[b.id];
       if (!tr) { changed = true; return; }
       var cell = tr.querySelector("[data-field=state]");
-      if (cell && cell.textContent !== b.state) changed = true;
+      if (cell && cell.dataset.state !== b.state) changed = true;
     });
     if (changed && !editing()) location.reload();
   });
@@ -52,8 +53,9 @@ function floor(section) {
 
 // rmsHealth fills a fleet row's RMS cell as the page renders it: an ok
 // badge (with the connector's warning beside it, if any), an error badge
-// with the error beside it, or "unknown".
-function rmsHealth(cell, a) {
+// with the error beside it, or "unknown"; words holds the page's words
+// for them (the table's data-ok, data-error, data-unknown).
+function rmsHealth(cell, a, words) {
   var h = a.connector_health || {};
   var key = (h.ok ? "ok:" : "error:") + (h.error || "");
   if (!h.ok && !h.error) key = "unknown";
@@ -63,7 +65,7 @@ function rmsHealth(cell, a) {
   var badge = document.createElement("span");
   if (h.ok) {
     badge.className = "badge ok";
-    badge.textContent = "ok";
+    badge.textContent = words.ok || "ok";
     cell.appendChild(badge);
     if (h.error) {
       var note = document.createElement("span");
@@ -76,7 +78,7 @@ function rmsHealth(cell, a) {
   } else if (h.error) {
     badge.className = "badge bad";
     badge.title = h.error;
-    badge.textContent = "error";
+    badge.textContent = words.error || "error";
     var text = document.createElement("span");
     text.className = "small";
     text.textContent = h.error;
@@ -85,15 +87,17 @@ function rmsHealth(cell, a) {
     cell.appendChild(text);
   } else {
     badge.className = "muted";
-    badge.textContent = "unknown";
+    badge.textContent = words.unknown || "unknown";
     cell.appendChild(badge);
   }
 }
 
 // fleet keeps each row's connection, backlog, last change and RMS health
 // current, and its attention highlight; rows keep their order until the
-// page is reloaded (the hint above the table says so).
+// page is reloaded (the hint above the table says so). The table's data
+// attributes hold the words of the page's language.
 function fleet(table) {
+  var words = table.dataset;
   poll(table.dataset.live + location.search, 3000, function (rows) {
     rows.forEach(function (a) {
       var tr = document.getElementById("agent-" + a.id);
@@ -101,14 +105,16 @@ function fleet(table) {
       var backlog = tr.querySelector("[data-field=backlog]");
       if (backlog) backlog.textContent = a.backlog;
       var last = tr.querySelector("[data-field=last_change]");
-      if (last && a.last_change_ago) last.textContent = a.last_change_ago;
+      if (last && a.last_change_ago) {
+        last.textContent = a.last_change ? a.last_change_ago : words.neverChanged || "never";
+      }
       var rms = tr.querySelector("[data-field=rms]");
-      if (rms) rmsHealth(rms, a);
+      if (rms) rmsHealth(rms, a, words);
       tr.className = (a.attention || []).length ? "attention" : "";
       var conn = tr.querySelector("[data-field=connection]");
       if (!conn) return;
-      var text = a.revoked ? "revoked" : a.connected ? "connected" :
-        a.offline_for ? "offline " + a.offline_for : "never connected";
+      var text = a.revoked ? words.revoked : a.connected ? words.connected :
+        a.offline_for ? words.offline + " " + a.offline_for : words.never;
       var cls = a.revoked ? "badge" : a.connected ? "badge ok" : "badge bad";
       var badge = conn.querySelector(".badge");
       if (badge && badge.textContent !== text) {

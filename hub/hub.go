@@ -205,6 +205,13 @@ type Store interface {
 	// error.
 	DeleteTableGroup(ctx context.Context, venueID, groupID string) error
 
+	// UnplacedReservations lists the venue's RMS reservations that name no
+	// table, are not cancelled, and overlap [from, to) (a reservation
+	// without a duration lasting the policy's turn time for its guests),
+	// by start then id, with their id, start, duration, guests, status
+	// and booking id: the desk holds a table for each (booking.HoldUnplaced).
+	UnplacedReservations(ctx context.Context, venueID string, from, to time.Time) (
+		[]wire.Reservation, error)
 	// Blocks returns every block on the venue's tables that overlaps
 	// [from, to): active bookings, RMS reservations that are not
 	// cancelled, and open orders (from OpenedAt for OccupancyTurn: the

@@ -260,25 +260,22 @@ func (d *Desk) book(ctx context.Context, v venue, from, to time.Time) (booking.B
 	if err != nil {
 		return booking.Book{}, fmt.Errorf("load blocks: %w", err)
 	}
-	state, err := d.store.VenueState(ctx, v.ID)
-	if err != nil {
-		return booking.Book{}, fmt.Errorf("load mirror: %w", err)
-	}
 	// RMS reservations that name no table hold one of the tables left.
-	var near []wire.Reservation
-	for _, r := range state.Reservations {
-		if len(r.TableIDs) == 0 && r.Start.Before(to) &&
-			r.Start.Add(max(time.Duration(r.Duration), 12*time.Hour)).After(from) {
-			near = append(near, r)
-		}
+	unplaced, err := d.store.UnplacedReservations(ctx, v.ID, from, to)
+	if err != nil {
+		return booking.Book{}, fmt.Errorf("load reservations without tables: %w", err)
 	}
-	book := booking.Book{Blocks: booking.HoldUnplaced(v.engine, blocks, near)}
+	book := booking.Book{Blocks: booking.HoldUnplaced(v.engine, blocks, unplaced)}
 	if v.Policy.Pacing <= 0 {
 		return book, nil
 	}
 	bookings, err := d.store.Bookings(ctx, hub.BookingQuery{VenueID: v.ID, From: from, To: to})
 	if err != nil {
 		return booking.Book{}, fmt.Errorf("load bookings: %w", err)
+	}
+	state, err := d.store.VenueState(ctx, v.ID)
+	if err != nil {
+		return booking.Book{}, fmt.Errorf("load mirror: %w", err)
 	}
 	book.Seatings = booking.Seatings(bookings, state.Reservations)
 	return book, nil

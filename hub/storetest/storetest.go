@@ -145,6 +145,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"LoginFailuresRace", testLoginFailuresRace},
 		// The venue page's live refresh (issue #8).
 		{"AgentsOfVenue", testAgentsOfVenue},
+		{"UnplacedReservations", testUnplacedReservations},
 		{"BookingsByIDs", testBookingsByIDs},
 	}
 	for _, tc := range tests {

@@ -145,13 +145,13 @@ func TestRestaurantMovesAndCutoff(t *testing.T) {
 	}
 
 	// The restaurant may still cancel; the guest is told who did, and why.
-	_, err = e.desk.Cancel(e.ctx, bk.ID, "staff:test", "kitchen closed")
+	_, err = e.desk.Cancel(e.ctx, bk.ID, "staff:test", "Closed at that time: kitchen closed")
 	e.must("cancel on the dashboard", err)
 	cancelled := e.fake.WaitFor(t, g.chat.ID, func(msg telegramtest.Message) bool {
 		return msg.ID > news.ID &&
 			strings.Contains(msg.Text, "The restaurant cancelled this booking")
 	})
-	if !strings.Contains(cancelled.Text, "kitchen closed") {
+	if !strings.Contains(cancelled.Text, "Closed at that time: kitchen closed") {
 		t.Errorf("cancel told as %q, want the restaurant's reason", cancelled.Text)
 	}
 	e.fake.WaitFor(t, g.chat.ID, func(msg telegramtest.Message) bool {

@@ -214,6 +214,21 @@ func staffReason(bk hub.Booking, actor string) bool {
 		bk.Reason != booking.ReasonMoved
 }
 
+// guestReason is staff's reason in the guest's language: a reason picked
+// from hub.StaffReasons from the catalogue, the staff's own words as
+// written.
+func (b *Bot) guestReason(lang, reason string) string {
+	code, note := hub.SplitStaffReason(reason)
+	if code == "" {
+		return note
+	}
+	text := b.cat.T(lang, "staffreason."+code)
+	if note != "" {
+		text += ": " + note
+	}
+	return text
+}
+
 // stateView is the text and buttons of a booking's message in state bk.
 func (b *Bot) stateView(ctx context.Context, tb hub.TelegramBooking, v hub.Venue,
 	zone *time.Location, bk hub.Booking, actor string) (string, [][]button, error) {
@@ -257,7 +272,7 @@ func (b *Bot) stateView(ctx context.Context, tb hub.TelegramBooking, v hub.Venue
 		state = b.cat.T(lang, "state."+string(bk.State))
 	}
 	if restaurantNews(tb, bk, actor) && staffReason(bk, actor) {
-		state += "\n" + b.cat.T(lang, "state.reason", "reason", bk.Reason)
+		state += "\n" + b.cat.T(lang, "state.reason", "reason", b.guestReason(lang, bk.Reason))
 	}
 	return line + "\n\n" + state, rows, nil
 }

@@ -3,19 +3,21 @@ package web
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/stolik/stolik/hub"
 )
 
-// staffReasons are the reasons the venue page offers for declining or
-// cancelling a booking; the guest is told the one chosen. Staff may add
-// words of their own (maxReasonNote runes).
-var staffReasons = []string{
-	"Fully booked at that time",
-	"Closed at that time",
-	"Party too large for our tables",
-	"Private event",
-	"The guest asked to cancel",
-	"Could not reach the guest",
-}
+// staffReasons are the texts of hub.StaffReasons: the reasons the venue
+// page offers for declining or cancelling a booking; the guest is told the
+// one chosen, in their language. Staff may add words of their own
+// (maxReasonNote runes).
+var staffReasons = func() []string {
+	list := make([]string, len(hub.StaffReasons))
+	for i, r := range hub.StaffReasons {
+		list[i] = r.Text
+	}
+	return list
+}()
 
 const maxReasonNote = 200
 

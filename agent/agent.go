@@ -62,12 +62,26 @@ type PollHinter interface {
 	HintPoll(h wire.PollHints)
 }
 
+// WebhookSetter is the optional capability of registering the hub's
+// webhook with the RMS, so that the RMS posts its changes to the hub.
+type WebhookSetter interface {
+	// SetWebhook makes the RMS post its events to url with token. Setting
+	// what is already set succeeds without a change. When the RMS account
+	// already sends its webhooks to another address (another integration),
+	// it changes nothing and returns an error wrapping ErrRefused that says
+	// so.
+	SetWebhook(ctx context.Context, url, token string) error
+}
+
 // Capability names, as reported in wire.Hello.
 const (
 	CapabilityReservations = "reservations.write"
 	// CapabilityUpdate: the connector moves reservations
 	// (ReservationUpdater).
 	CapabilityUpdate = "reservations.update"
+	// CapabilityWebhook: the connector registers the hub's webhook
+	// (WebhookSetter).
+	CapabilityWebhook = "webhook.set"
 )
 
 // AccountNamer is a connector that knows the name of the RMS account it
@@ -93,6 +107,9 @@ func Capabilities(c Connector) []string {
 	}
 	if _, ok := c.(ReservationUpdater); ok {
 		caps = append(caps, CapabilityUpdate)
+	}
+	if _, ok := c.(WebhookSetter); ok {
+		caps = append(caps, CapabilityWebhook)
 	}
 	return caps
 }

@@ -134,8 +134,8 @@ func (c *Config) defaults() {
 }
 
 // Connector reads and writes one venue in iiko. It implements
-// agent.Connector, agent.ReservationWriter and agent.PollHinter and is safe
-// for concurrent use.
+// agent.Connector, agent.ReservationWriter, agent.ReservationUpdater,
+// agent.PollHinter and agent.WebhookSetter and is safe for concurrent use.
 type Connector struct {
 	cfg Config
 	c   *client

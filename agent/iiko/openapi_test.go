@@ -105,6 +105,9 @@ func TestAgainstOpenAPI(t *testing.T) {
 	if err := c.CancelReservation(ctx, wire.CancelRequest{ReservationID: res.ID}); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.SetWebhook(ctx, "https://hub.example.ru/hooks/iiko/ven_1", "tok"); err != nil {
+		t.Fatal(err)
+	}
 	snap(t, c)
 	f.FailNext("order/by_table", http.StatusInternalServerError)
 	_, _ = c.Snapshot(ctx)
@@ -123,7 +126,8 @@ func TestAgainstOpenAPI(t *testing.T) {
 		"/api/1/reserve/restaurant_sections_workload", "/api/1/reserve/status_by_id",
 		"/api/1/reserve/create", "/api/1/reserve/cancel", "/api/1/reserve/change_tables",
 		"/api/1/reserve/change_estimated_start_time", "/api/1/commands/status",
-		"/api/1/order/by_table"} {
+		"/api/1/order/by_table", "/api/1/webhooks/settings",
+		"/api/1/webhooks/update_settings"} {
 		if check.calls[path] == 0 {
 			t.Errorf("%s was not checked", strings.TrimPrefix(path, "/api/"))
 		}

@@ -51,6 +51,8 @@ func (e *Executor) Run(ctx context.Context, c wire.Command) wire.Result {
 		err = e.cancel(ctx, c)
 	case wire.CommandUpdateReservation:
 		body, err = e.update(ctx, c)
+	case wire.CommandSetWebhook:
+		err = e.setWebhook(ctx, c)
 	case wire.CommandLogs:
 		// Reading the log changes nothing in the RMS: no poke.
 		r := wire.Result{CommandID: c.ID}

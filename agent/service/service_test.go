@@ -212,8 +212,10 @@ func TestNewConnectorIiko(t *testing.T) {
 		t.Fatal(err)
 	}
 	if conn.Kind() != "iiko" || !slices.Equal(agent.Capabilities(conn),
-		[]string{agent.CapabilityReservations, agent.CapabilityUpdate}) {
-		t.Errorf("connector %s with %v, want iiko writing and moving reservations",
+		[]string{agent.CapabilityReservations, agent.CapabilityUpdate,
+			agent.CapabilityWebhook}) {
+		t.Errorf("connector %s with %v, want iiko writing and moving reservations "+
+			"and setting webhooks",
 			conn.Kind(), agent.Capabilities(conn))
 	}
 }

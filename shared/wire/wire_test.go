@@ -64,6 +64,14 @@ var samples = map[string]struct {
 		Body: json.RawMessage(`{"booking_id":"bk_1","reservation_id":"r-1",` +
 			`"start":"2025-06-14T17:00:00Z","table_ids":["t-6","t-7"]}`),
 	}, func() any { return new(wire.Command) }},
+	"command_webhook": {wire.TypeCommand, wire.Command{
+		ID: "cmd_4", Kind: wire.CommandSetWebhook, Expires: at.Add(time.Hour),
+		Body: json.RawMessage(`{"url":"https://hub.example.ru/hooks/iiko/ven_1",` +
+			`"auth_token":"5f0c2a9e"}`),
+	}, func() any { return new(wire.Command) }},
+	"webhook_request": {"", wire.WebhookRequest{
+		URL: "https://hub.example.ru/hooks/iiko/ven_1", AuthToken: "5f0c2a9e",
+	}, func() any { return new(wire.WebhookRequest) }},
 	"update_request": {"", wire.UpdateRequest{
 		BookingID: "bk_1", ReservationID: "r-1", Start: at.Add(time.Hour),
 		Duration: wire.Duration(90 * time.Minute), TableIDs: []string{"t-6", "t-7"},

@@ -58,6 +58,10 @@ func (f *Fake) handle(path, call string, body []byte) (int, any) {
 		return f.commandStatus(req)
 	case "order/by_table":
 		return f.ordersByTable(req)
+	case "webhooks/settings":
+		return f.webhookSettings(req)
+	case "webhooks/update_settings":
+		return f.updateWebhookSettings(req)
 	}
 	return http.StatusNotFound, apiError{text: "no such operation: " + path}
 }

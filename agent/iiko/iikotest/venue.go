@@ -157,8 +157,11 @@ func (f *Fake) Comment(id string) string {
 
 type hook struct {
 	url, token string
+	filter     map[string]any // as /webhooks/update_settings set it
 	client     *http.Client
 }
+
+const webhookTimeout = 5 * time.Second
 
 // SetWebhook makes the fake POST reserve and table order events to url
 // with "Authorization: <token>", as iiko does once webhooks are set up in
@@ -166,7 +169,7 @@ type hook struct {
 func (f *Fake) SetWebhook(url, token string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.hook = hook{url: url, token: token, client: &http.Client{Timeout: 5 * time.Second}}
+	f.hook = hook{url: url, token: token, client: &http.Client{Timeout: webhookTimeout}}
 }
 
 // notify sends one event in the background; mu is held.

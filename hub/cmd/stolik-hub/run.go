@@ -38,7 +38,7 @@ const usage = `usage:
   stolik-hub agent revoke ID [--config FILE]
   stolik-hub enroll --venue NAME [--time-zone ZONE] [--ttl 72h] [--config FILE]
   stolik-hub apikey add --venue NAME_OR_ID[,...] --name TEXT [--config FILE]
-  stolik-hub webhook --venue NAME_OR_ID [--config FILE]
+  stolik-hub webhook --venue NAME_OR_ID [--set] [--config FILE]
   stolik-hub telegram link --venue NAME_OR_ID [--ttl 24h] [--config FILE]
   stolik-hub telegram chain --chain ID --venue NAME_OR_ID[,...] [--config FILE]
   stolik-hub apikey add --role support --name TEXT [--config FILE]

@@ -14,15 +14,16 @@ import (
 
 // webhookCmd prints what to enter in iikoWeb's webhook settings for a
 // venue: the URL (in full when public_url is set), the auth token, the
-// events to turn on, and how to check.
-//
-// TODO(#5): the agent could set this itself through
-// /api/1/webhooks/update_settings, given the hub's public address and the
-// token; until then restaurant IT enters it in iikoWeb by hand.
+// events to turn on, and how to check. With --set it queues a webhook.set
+// command for the venue's agent instead, which registers them through
+// iikoCloud's /webhooks/update_settings (see queueWebhook).
 func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	var venue string
+	var set bool
 	c, _, err := loadConfig("webhook", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&venue, "venue", "", "venue name or id")
+		fs.BoolVar(&set, "set", false, "have the venue's agent register the webhook "+
+			"with iiko (needs public_url)")
 	})
 	if err != nil {
 		return err
@@ -49,6 +50,9 @@ func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		url := webhookURL(c.PublicURL, v.ID)
 		token := web.WebhookToken(c.WebhookSecret, v.ID)
+		if set {
+			return queueWebhook(ctx, store, v, c.PublicURL, url, token, stdout)
+		}
 		fmt.Fprintf(stdout, "venue_id: %s\npath: %s\n", v.ID, web.WebhookPath(v.ID))
 		if c.PublicURL != "" {
 			fmt.Fprintf(stdout, "url: %s\n", url)

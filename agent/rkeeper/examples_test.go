@@ -16,7 +16,7 @@ import (
 )
 
 // The files in testdata are the public reference payloads of
-// /work/shared/rms/examples: one scenario, a venue in Moscow with two
+// the shared RMS examples (rms/examples): one scenario, a venue in Moscow with two
 // halls, an open order with a printed bill on table 1 and a Telegram
 // booking on table 5 at 19:00 for 120 minutes.
 

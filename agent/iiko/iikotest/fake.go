@@ -2,7 +2,7 @@
 // an HTTP server on 127.0.0.1 that keeps one organization with one
 // terminal group, its restaurant sections and tables, reserves and table
 // orders, and answers the calls the iiko connector makes, in the shapes
-// documented for iikoCloud (see /work/shared/rms).
+// documented for iikoCloud (see the shared RMS material, shared/rms beside this repository).
 //
 // It behaves like iiko where that matters to the connector: tokens expire
 // (v2 and v1 login), reserve creation is asynchronous (InProgress for the

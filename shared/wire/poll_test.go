@@ -18,23 +18,7 @@ func TestPollHintsRoundTrip(t *testing.T) {
 		Reservations: []string{"10687527-56dc-438b-a2ef-d942516b5cca", "бронь 7"},
 		Orders:       []string{"o-1"},
 	}
-	body, err := json.Marshal(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	frame, err := wire.Encode(wire.TypeCommand, wire.Command{ID: "cmd_1", Kind: wire.CommandPoll,
-		Body: body})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := wire.Decode(frame)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c wire.Command
-	if err := wire.DecodeBody(env, &c); err != nil {
-		t.Fatal(err)
-	}
+	c := sendCommand(t, wire.CommandPoll, want)
 	got, err := wire.DecodePollHints(c.Body)
 	if err != nil {
 		t.Fatal(err)

@@ -17,28 +17,9 @@ import (
 func TestUpdateRequestRoundTrip(t *testing.T) {
 	want := wire.UpdateRequest{BookingID: "bkg_1", ReservationID: "r-1",
 		Start: time.Date(2026, 12, 31, 17, 30, 0, 0, time.UTC), TableIDs: []string{"t-2", "стол 3"}}
-	body, err := json.Marshal(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(body), "duration") {
-		t.Errorf("an unset duration is sent: %s", body)
-	}
-	frame, err := wire.Encode(wire.TypeCommand, wire.Command{ID: "move-1",
-		Kind: wire.CommandUpdateReservation, Body: body})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := wire.Decode(frame)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c wire.Command
-	if err := wire.DecodeBody(env, &c); err != nil {
-		t.Fatal(err)
-	}
-	if c.Kind != wire.CommandUpdateReservation {
-		t.Errorf("kind %q", c.Kind)
+	c := sendCommand(t, wire.CommandUpdateReservation, want)
+	if strings.Contains(string(c.Body), "duration") {
+		t.Errorf("an unset duration is sent: %s", c.Body)
 	}
 	got, err := wire.DecodeUpdateRequest(c.Body)
 	if err != nil {

@@ -14,26 +14,7 @@ import (
 func TestWebhookRequestRoundTrip(t *testing.T) {
 	want := wire.WebhookRequest{URL: "https://hub.example.ru/hooks/iiko/ven_1",
 		AuthToken: strings.Repeat("ab", 32)}
-	body, err := json.Marshal(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	frame, err := wire.Encode(wire.TypeCommand, wire.Command{ID: "hook-1",
-		Kind: wire.CommandSetWebhook, Body: body})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := wire.Decode(frame)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c wire.Command
-	if err := wire.DecodeBody(env, &c); err != nil {
-		t.Fatal(err)
-	}
-	if c.Kind != wire.CommandSetWebhook {
-		t.Errorf("kind %q", c.Kind)
-	}
+	c := sendCommand(t, wire.CommandSetWebhook, want)
 	got, err := wire.DecodeWebhookRequest(c.Body)
 	if err != nil {
 		t.Fatal(err)

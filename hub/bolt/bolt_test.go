@@ -124,18 +124,25 @@ func TestLockedFile(t *testing.T) {
 	}
 }
 
-// setSchema writes a schema version into a closed store file.
-func setSchema(t testing.TB, path, version string) {
+// setSchema writes a schema version into a closed store file, after
+// deleting the buckets that version did not have (missing ones are
+// skipped): the file then reads as that version wrote it.
+func setSchema(t testing.TB, path, version string, buckets ...string) {
 	t.Helper()
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
 	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, name := range buckets {
+			err := tx.DeleteBucket([]byte(name))
+			if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+				return fmt.Errorf("delete bucket %s: %w", name, err)
+			}
+		}
 		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte(version))
 	})
-	if err != nil {
+	if err := errors.Join(err, db.Close()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -250,22 +257,7 @@ func TestMigrateFromSchema1(t *testing.T) {
 	}
 
 	// Make the file what schema 1 wrote.
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range append(schema2Buckets, "api_keys", "api_key_hashes", "turns") {
-			err := tx.DeleteBucket([]byte(name))
-			if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-				return fmt.Errorf("delete bucket %s: %w", name, err)
-			}
-		}
-		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte("1"))
-	})
-	if err := errors.Join(err, db.Close()); err != nil {
-		t.Fatal(err)
-	}
+	setSchema(t, path, "1", append(schema2Buckets, "api_keys", "api_key_hashes", "turns")...)
 
 	s = open(t, path)
 	if d := cmp.Diff(read(t, s), before); d != "" {
@@ -285,7 +277,7 @@ func TestMigrateFromSchema1(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, ReadOnly: true})
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package bolt_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/stolik/stolik/hub"
 	"github.com/stolik/stolik/shared/wire"
-	"go.etcd.io/bbolt"
 )
 
 // TestMigrateIndexesCommands: a file of schema 6, whose commands have no
@@ -45,19 +43,7 @@ func TestMigrateIndexesCommands(t *testing.T) {
 	}
 
 	// Make the file what schema 6 wrote: no command index.
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.DeleteBucket([]byte("command_times")); err != nil {
-			return err
-		}
-		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte("6"))
-	})
-	if err := errors.Join(err, db.Close()); err != nil {
-		t.Fatal(err)
-	}
+	setSchema(t, path, "6", "command_times")
 
 	s = open(t, path)
 	defer s.Close()

@@ -2,14 +2,12 @@ package bolt_test
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/stolik/stolik/hub"
-	"go.etcd.io/bbolt"
 )
 
 // TestMigrateIndexesAgentVenues: a file of schema 7, whose agents have no
@@ -35,19 +33,7 @@ func TestMigrateIndexesAgentVenues(t *testing.T) {
 	}
 
 	// Make the file what schema 7 wrote: no agent index.
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.DeleteBucket([]byte("agent_venues")); err != nil {
-			return err
-		}
-		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte("7"))
-	})
-	if err := errors.Join(err, db.Close()); err != nil {
-		t.Fatal(err)
-	}
+	setSchema(t, path, "7", "agent_venues")
 
 	s = open(t, path)
 	defer s.Close()

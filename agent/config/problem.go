@@ -24,15 +24,27 @@ type Problem struct {
 	RU string
 }
 
-func (p Problem) String() string {
+func (p Problem) String() string { return p.format(english) }
+
+// words are what a report of problems says around them, in one language.
+type words struct {
+	line, config, problems string // "line %d: ", "config ", "%d problems:"
+	message                func(Problem) string
+}
+
+var english = words{line: "line %d: ", config: "config ", problems: "%d problems:",
+	message: func(p Problem) string { return p.Message }}
+
+// format writes the problem: where, then what, in w's language.
+func (p Problem) format(w words) string {
 	var b strings.Builder
 	if p.Line > 0 {
-		fmt.Fprintf(&b, "line %d: ", p.Line)
+		fmt.Fprintf(&b, w.line, p.Line)
 	}
 	if p.Field != "" {
 		b.WriteString(p.Field + ": ")
 	}
-	b.WriteString(p.Message)
+	b.WriteString(w.message(p))
 	return b.String()
 }
 
@@ -42,18 +54,21 @@ type Error struct {
 	Problems []Problem
 }
 
-func (e *Error) Error() string {
+func (e *Error) Error() string { return e.format(english) }
+
+// format lists the problems of e in w's language.
+func (e *Error) format(w words) string {
 	var b strings.Builder
 	if e.Path != "" {
-		b.WriteString("config " + e.Path + ": ")
+		b.WriteString(w.config + e.Path + ": ")
 	}
 	if len(e.Problems) == 1 {
-		b.WriteString(e.Problems[0].String())
+		b.WriteString(e.Problems[0].format(w))
 		return b.String()
 	}
-	fmt.Fprintf(&b, "%d problems:", len(e.Problems))
+	fmt.Fprintf(&b, w.problems, len(e.Problems))
 	for _, p := range e.Problems {
-		b.WriteString("\n  " + p.String())
+		b.WriteString("\n  " + p.format(w))
 	}
 	return b.String()
 }

@@ -70,6 +70,43 @@ func (b *Bot) onMigration(c tele.Context) error {
 // remains anonymous (@GroupAnonymousBot).
 const groupAnonymousBot = 1087968824
 
+// staffPress checks that a button about booking bk was pressed in its
+// venue's linked staff chat, by a member of that chat who is not an
+// anonymous admin; it returns the chat, or the catalogue key of the
+// refusal (logged here).
+func (b *Bot) staffPress(ctx context.Context, c tele.Context, bk hub.Booking) (
+	chat int64, refusal string, err error) {
+	chat, err = b.staffChat(ctx, bk.VenueID)
+	if err != nil {
+		return 0, "", err
+	}
+	msg := c.Callback().Message
+	if chat == 0 || msg == nil || msg.Chat == nil || msg.Chat.ID != chat {
+		b.log.Warn("refused a staff button outside the venue's staff chat", "booking", bk.ID,
+			"chat", c.Chat().ID, "user", c.Sender().ID)
+		return 0, "cb.staff_only", nil
+	}
+	if c.Sender().ID == groupAnonymousBot {
+		// Telegram names this account for a group admin who remains
+		// anonymous: who pressed cannot be told, nor checked.
+		b.log.Warn("refused a staff button from an anonymous group admin", "booking", bk.ID,
+			"chat", chat)
+		return 0, "cb.staff_anonymous", nil
+	}
+	m, err := b.tb.ChatMemberOf(&tele.Chat{ID: chat}, c.Sender())
+	if err != nil {
+		return 0, "", fmt.Errorf("check staff membership: %w", b.redact(err))
+	}
+	switch {
+	case m.Role == tele.Creator, m.Role == tele.Administrator, m.Role == tele.Member,
+		m.Role == tele.Restricted && m.Member:
+		return chat, "", nil
+	}
+	b.log.Warn("refused a staff button from a non-member", "booking", bk.ID,
+		"user", c.Sender().ID)
+	return 0, "cb.staff_only", nil
+}
+
 // staffCallback is staff confirming or declining a booking. The button
 // must be pressed in the venue's linked staff chat, by a member of it.
 func (b *Bot) staffCallback(ctx context.Context, c tele.Context, cb callback) (string, bool,
@@ -82,34 +119,8 @@ func (b *Bot) staffCallback(ctx context.Context, c tele.Context, cb callback) (s
 	if err != nil {
 		return "", false, err
 	}
-	chat, err := b.staffChat(ctx, bk.VenueID)
-	if err != nil {
-		return "", false, err
-	}
-	msg := c.Callback().Message
-	if chat == 0 || msg == nil || msg.Chat == nil || msg.Chat.ID != chat {
-		b.log.Warn("refused a staff button outside the venue's staff chat", "booking", bk.ID,
-			"chat", c.Chat().ID, "user", c.Sender().ID)
-		return b.cat.T(lang, "cb.staff_only"), true, nil
-	}
-	if c.Sender().ID == groupAnonymousBot {
-		// Telegram names this account for a group admin who remains
-		// anonymous: who pressed cannot be told, nor checked.
-		b.log.Warn("refused a staff button from an anonymous group admin", "booking", bk.ID,
-			"chat", chat)
-		return b.cat.T(lang, "cb.staff_anonymous"), true, nil
-	}
-	m, err := b.tb.ChatMemberOf(&tele.Chat{ID: chat}, c.Sender())
-	if err != nil {
-		return "", false, fmt.Errorf("check staff membership: %w", b.redact(err))
-	}
-	switch {
-	case m.Role == tele.Creator, m.Role == tele.Administrator, m.Role == tele.Member,
-		m.Role == tele.Restricted && m.Member:
-	default:
-		b.log.Warn("refused a staff button from a non-member", "booking", bk.ID,
-			"user", c.Sender().ID)
-		return b.cat.T(lang, "cb.staff_only"), true, nil
+	if _, refusal, err := b.staffPress(ctx, c, bk); err != nil || refusal != "" {
+		return b.cat.T(lang, refusal), refusal != "", err
 	}
 	who := strings.TrimSpace(c.Sender().FirstName + " " + c.Sender().LastName)
 	actor := fmt.Sprintf("staff:tg%d", c.Sender().ID)

@@ -101,9 +101,9 @@ func (b *Bot) tillDone(ctx context.Context, c tele.Context, bookingID string) (s
 	if err != nil {
 		return "", false, err
 	}
-	chat, ok, err := b.staffPress(ctx, c, bk)
-	if err != nil || !ok {
-		return b.cat.T(lang, "cb.staff_only"), true, err
+	chat, refusal, err := b.staffPress(ctx, c, bk)
+	if err != nil || refusal != "" {
+		return b.cat.T(lang, refusal), refusal != "", err
 	}
 	open, err := b.store.VenueNotices(ctx, bk.VenueID)
 	if err != nil {
@@ -139,33 +139,4 @@ func (b *Bot) tillDone(ctx context.Context, c tele.Context, bookingID string) (s
 		return "", false, err
 	}
 	return b.cat.T(lang, "staff.till_done_by", "who", who), false, nil
-}
-
-// staffPress checks that a button about booking bk was pressed in its
-// venue's linked staff chat, by a member of that chat; it returns the
-// chat.
-func (b *Bot) staffPress(ctx context.Context, c tele.Context, bk hub.Booking) (int64, bool,
-	error) {
-	chat, err := b.staffChat(ctx, bk.VenueID)
-	if err != nil {
-		return 0, false, err
-	}
-	msg := c.Callback().Message
-	if chat == 0 || msg == nil || msg.Chat == nil || msg.Chat.ID != chat {
-		b.log.Warn("refused a staff button outside the venue's staff chat", "booking", bk.ID,
-			"chat", c.Chat().ID, "user", c.Sender().ID)
-		return 0, false, nil
-	}
-	m, err := b.tb.ChatMemberOf(&tele.Chat{ID: chat}, c.Sender())
-	if err != nil {
-		return 0, false, fmt.Errorf("check staff membership: %w", b.redact(err))
-	}
-	switch {
-	case m.Role == tele.Creator, m.Role == tele.Administrator, m.Role == tele.Member,
-		m.Role == tele.Restricted && m.Member:
-		return chat, true, nil
-	}
-	b.log.Warn("refused a staff button from a non-member", "booking", bk.ID,
-		"user", c.Sender().ID)
-	return 0, false, nil
 }
